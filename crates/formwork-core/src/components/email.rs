@@ -1,0 +1,159 @@
+//! `email`: an email address, checked for a plausible shape and normalised (trimmed, domain lower-cased).
+
+use serde::Deserialize;
+
+use super::{Component, FieldCommon, FieldSpec, ValidationContext, ValueType, single_text};
+use crate::answers::{FormInput, Value};
+use crate::compile::CompileContext;
+use crate::messages::MessageArgs;
+use crate::report::PageReport;
+use crate::text::Language;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Params {
+    #[serde(default)]
+    autocomplete: Option<String>,
+}
+
+#[derive(Debug)]
+struct Email {
+    common: FieldCommon,
+    params: Params,
+}
+
+pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Box<dyn Component>> {
+    spec.reject_rules(cx);
+    let common = spec.common(cx);
+    let params: Params = spec.parse_params(cx)?;
+    Some(Box::new(Email { common, params }))
+}
+
+/// Returns the normalised address, or `None` if it cannot be an email address.
+pub(crate) fn normalise_email(s: &str) -> Option<String> {
+    if s.len() > 254
+        || s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
+    {
+        return None;
+    }
+    let (local, domain) = s.rsplit_once('@')?;
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.contains('@')
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    (domain_ok && local_ok).then(|| format!("{local}@{}", domain.to_lowercase()))
+}
+
+impl Component for Email {
+    fn common(&self) -> &FieldCommon {
+        &self.common
+    }
+
+    fn inputs(&self) -> Vec<String> {
+        vec![self.common.name.clone()]
+    }
+
+    fn value_type(&self) -> ValueType {
+        ValueType::Text
+    }
+
+    fn validate(&self, input: &FormInput, cx: &ValidationContext, report: &mut PageReport) {
+        let name = &self.common.name;
+        let raw = single_text(input, name);
+        if raw.is_empty() {
+            if !self.common.optional {
+                report.errors.push(self.common.error(
+                    "email.required",
+                    MessageArgs::default(),
+                    vec![name.clone()],
+                    cx.lang,
+                ));
+            }
+            return;
+        }
+        match normalise_email(&raw) {
+            Some(v) => {
+                report.values.insert(name.clone(), Value::Text(v));
+            }
+            None => report.errors.push(self.common.error(
+                "email.format",
+                MessageArgs::default(),
+                vec![name.clone()],
+                cx.lang,
+            )),
+        }
+    }
+
+    fn present(&self, value: &Value, out: &mut FormInput) {
+        if let Value::Text(s) = value {
+            out.0.insert(self.common.name.clone(), vec![s.clone()]);
+        }
+    }
+
+    fn display(&self, value: &Value, _lang: Language) -> Vec<String> {
+        value
+            .as_text()
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default()
+    }
+
+    fn view(&self, lang: Language) -> serde_json::Value {
+        let mut m = self.common.base_view(lang);
+        m.insert(
+            "autocomplete".into(),
+            self.params
+                .autocomplete
+                .clone()
+                .unwrap_or_else(|| "email".into())
+                .into(),
+        );
+        serde_json::Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_email;
+
+    #[test]
+    fn accepts_and_normalises() {
+        assert_eq!(
+            normalise_email("Name@Example.COM").as_deref(),
+            Some("Name@example.com")
+        );
+        assert_eq!(
+            normalise_email("a.b+c@sub.example.co.uk").as_deref(),
+            Some("a.b+c@sub.example.co.uk")
+        );
+        for bad in [
+            "",
+            "name",
+            "name@",
+            "@example.com",
+            "name@example",
+            "a b@example.com",
+            "a@b@example.com",
+            "a@example.c",
+            "a..b@example.com",
+            "a@example.com\r\nBcc: x@y.com",
+        ] {
+            assert_eq!(normalise_email(bad), None, "{bad}");
+        }
+    }
+}

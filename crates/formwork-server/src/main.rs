@@ -1,0 +1,2 @@
+//! The `formwork` command.
+fn main() {}
