@@ -91,8 +91,6 @@ impl<'a> CompileContext<'a> {
         default_slug: &str,
     ) -> String {
         if let Some(slug) = &spec.exit_page {
-            self.exit_refs
-                .push((slug.clone(), spec.pointer_to("exitPage")));
             return slug.clone();
         }
         if !self.declared_exits.contains(default_slug) {
@@ -165,6 +163,19 @@ impl<'a> CompileContext<'a> {
                 self.error(pointer, format!("a `{}` question needs a name", spec.kind));
                 return None;
             }
+            if let Some(slug) = &spec.exit_page {
+                self.exit_refs
+                    .push((slug.clone(), spec.pointer_to("exitPage")));
+                if spec.kind != "date-input" {
+                    self.error(
+                        &spec.pointer_to("exitPage"),
+                        format!(
+                            "`{}` has no eligibility rules, so exitPage never applies",
+                            u.type_
+                        ),
+                    );
+                }
+            }
             return compile_primitive(spec, self);
         }
         if self.expanding.contains(&def.name) {
@@ -234,7 +245,12 @@ impl<'a> CompileContext<'a> {
                         .iter()
                         .filter_map(|r| substitute_rule(r, &u.params))
                         .collect(),
-                    messages: part.messages.clone(),
+                    messages: part
+                        .messages
+                        .clone()
+                        .into_iter()
+                        .chain(u.messages.clone())
+                        .collect(),
                     exit_page: None,
                 };
                 let before = self.errors.len();

@@ -217,6 +217,17 @@ impl FieldSpec {
                 ),
             );
         }
+        if self.short_label.is_none()
+            && self
+                .label
+                .as_ref()
+                .is_some_and(|l| l.get(Language::En).trim_end().ends_with('?'))
+        {
+            cx.error(
+                &self.pointer_to("shortLabel"),
+                format!("`{}` needs a shortLabel: its label is a question, and messages such as \"Enter …\" need a noun phrase", self.name),
+            );
+        }
         FieldCommon {
             name: self.name.clone(),
             kind: self.kind.clone(),

@@ -220,10 +220,15 @@ pub fn run_file(
 /// Wraps one component use in a minimal one-page form.
 #[must_use]
 pub fn wrap_component(component: &serde_json::Value) -> serde_json::Value {
+    let mut page = serde_json::json!({ "slug": "question", "components": [component] });
+    if component.get("name").is_none() {
+        // Content blocks are not questions, so the page needs its own heading.
+        page["title"] = "Example".into();
+    }
     serde_json::json!({
         "title": "Conformance",
         "start": {},
-        "pages": [{ "slug": "question", "components": [component] }],
+        "pages": [page],
         "confirmation": { "title": "Done" }
     })
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::text::{Language, capitalise, decapitalise};
+use crate::text::{Language, capitalise};
 
 /// One catalogue entry: a single string, or a string per CLDR plural category.
 #[derive(Debug, Deserialize)]
@@ -175,7 +175,7 @@ pub fn fill(template: &str, args: &MessageArgs) -> String {
 
 fn resolve(name: &str, args: &MessageArgs) -> Option<String> {
     match name {
-        "label" => args.label.as_deref().map(decapitalise),
+        "label" => args.label.clone(),
         "Label" => args.label.as_deref().map(capitalise),
         "count" => args.count.map(|c| c.to_string()),
         _ => args

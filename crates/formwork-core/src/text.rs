@@ -49,7 +49,7 @@ impl fmt::Display for Language {
 
 /// A string in a definition: either plain (`"Continue"`) or per language
 /// (`{"en": "Continue", "cy": "Parhau"}`). English must be present in a map.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Text {
@@ -57,6 +57,28 @@ pub enum Text {
     Plain(String),
     /// Text by language tag.
     ByLanguage(BTreeMap<Language, String>),
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Plain(String),
+            ByLanguage(BTreeMap<Language, String>),
+        }
+        match Raw::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom(
+                "expected text, or text by language such as {\"en\": \"…\", \"cy\": \"…\"}",
+            )
+        })? {
+            Raw::Plain(s) => Ok(Self::Plain(s)),
+            Raw::ByLanguage(map) if map.contains_key(&Language::En) => Ok(Self::ByLanguage(map)),
+            Raw::ByLanguage(_) => Err(serde::de::Error::custom(
+                "text by language must include English (\"en\")",
+            )),
+        }
+    }
 }
 
 impl Text {

@@ -182,6 +182,33 @@ pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Bo
             _ => {}
         }
     }
+    let has_exit_rule = rules.iter().any(|r| {
+        matches!(
+            r,
+            Rule::MinAge {
+                on_fail: OnFail::Exit,
+                ..
+            } | Rule::MaxAge {
+                on_fail: OnFail::Exit,
+                ..
+            }
+        )
+    });
+    if spec.exit_page.is_some() && !has_exit_rule {
+        cx.error(
+            &spec.pointer_to("exitPage"),
+            "exitPage is set, but no age rule sends anyone there (set minAge or maxAge)".into(),
+        );
+    }
+    if spec.hint.as_ref().is_none_or(Text::is_blank) {
+        cx.error(
+            &spec.pointer_to("hint"),
+            format!(
+                "`{}` needs a hint with an example date, e.g. \"For example, 27 3 2007\"",
+                spec.name
+            ),
+        );
+    }
     Some(Box::new(DateInput {
         common,
         params,

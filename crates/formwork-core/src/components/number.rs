@@ -49,10 +49,19 @@ pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Bo
             format!("min ({min}) is more than max ({max})"),
         );
     }
-    let width_class = params
-        .width
-        .as_ref()
-        .and_then(super::text_input::width_class);
+    let width_class = match &params.width {
+        None => None,
+        Some(w) => {
+            let class = super::text_input::width_class(w);
+            if class.is_none() {
+                cx.error(
+                    &format!("{}/params/width", spec.pointer),
+                    "width must be 2, 3, 4, 5, 10, 20 or 30, or one of full, three-quarters, two-thirds, one-half, one-third, one-quarter".into(),
+                );
+            }
+            class
+        }
+    };
     Some(Box::new(Number {
         common,
         params,

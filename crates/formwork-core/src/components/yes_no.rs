@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::radios::{ItemDefinition, Radios, compile_items};
+use super::radios::{Item, ItemDefinition, Radios};
 use super::{Component, FieldSpec};
 use crate::compile::CompileContext;
 use crate::definition::ComponentUse;
@@ -44,14 +44,28 @@ pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Bo
         exclusive: false,
         divider: None,
     };
-    let defs = vec![
-        item("yes", params.reveal_on_yes),
-        item("no", params.reveal_on_no),
+    // Revealed questions are compiled here so errors point at `revealOnYes`/`revealOnNo` as written.
+    let reveal = |key: &str,
+                  uses: &[ComponentUse],
+                  cx: &mut CompileContext<'_>|
+     -> Vec<Box<dyn Component>> {
+        uses.iter()
+            .enumerate()
+            .filter_map(|(i, u)| cx.compile_use(u, &format!("{}/params/{key}/{i}", spec.pointer)))
+            .collect()
+    };
+    let yes = reveal("revealOnYes", &params.reveal_on_yes, cx);
+    let no = reveal("revealOnNo", &params.reveal_on_no, cx);
+    let items = vec![
+        Item {
+            def: item("yes", Vec::new()),
+            reveal: yes,
+        },
+        Item {
+            def: item("no", Vec::new()),
+            reveal: no,
+        },
     ];
-    // Reveal pointers should point at the params the author wrote, so compile with a shifted spec.
-    let mut shifted = spec.clone();
-    shifted.pointer = spec.pointer.clone();
-    let items = compile_items(&shifted, defs, true, cx);
     Some(Box::new(Radios {
         common,
         items,
