@@ -214,9 +214,8 @@ mod compile_errors {
             let name = file_name(path);
             let id = name.trim_end_matches(".json");
             let file = format!("tests/fixtures/broken/{name}");
-            let errors = match formwork_core::compile_form(id, &file, &read(path), &library) {
-                Ok(_) => panic!("{file} compiles, but it is meant to be broken"),
-                Err(e) => e,
+            let Err(errors) = formwork_core::compile_form(id, &file, &read(path), &library) else {
+                panic!("{file} compiles, but it is meant to be broken");
             };
             assert!(!errors.0.is_empty(), "{file}: an error without details");
             insta::assert_snapshot!(errors.to_string());
@@ -266,9 +265,8 @@ mod compile_errors {
                     let text = serde_json::to_string_pretty(def).expect("serialise");
                     sources.push((file.clone(), text));
                 }
-                let errors = match ComponentLibrary::from_sources(&sources) {
-                    Ok(_) => panic!("{name} loads, but it is meant to be broken"),
-                    Err(e) => e,
+                let Err(errors) = ComponentLibrary::from_sources(&sources) else {
+                    panic!("{name} loads, but it is meant to be broken");
                 };
                 assert!(!errors.0.is_empty(), "{name}: an error without details");
                 insta::assert_snapshot!(errors.to_string());

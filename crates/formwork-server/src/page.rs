@@ -117,6 +117,8 @@ impl Page {
             "js": assets.url("govuk-frontend.min.js"),
             "formwork_css": assets.url("formwork.css"),
             "formwork_js": assets.url("formwork.js"),
+            "wasm_js": assets.url("pkg/formwork_wasm.js"),
+            "wasm": assets.url("pkg/formwork_wasm_bg.wasm"),
         });
         let mut ctx = self.context;
         ctx.insert("lang".into(), lang.tag().into());
