@@ -5,7 +5,7 @@
 #      Debian's toolchain (rustc-web, cargo-web, rust-web-src, lld) and `--profile wasm`;
 #   3. runs wasm-bindgen --target web  -> web/static/pkg/    (served to browsers)
 #           wasm-bindgen --target nodejs -> target/wasm-node/ (tests/wasm/conformance.mjs)
-#   4. shrinks both with `wasm-opt -Oz` when binaryen is installed;
+#   4. shrinks both with `wasm-opt -Oz` when binaryen is installed (if that is smaller gzipped);
 #   5. prints raw and gzipped sizes.
 # Idempotent: re-running rebuilds incrementally and replaces the outputs.
 # Missing tools? Run scripts/setup.sh (scripts/test.sh and scripts/serve.sh do it for you).
@@ -87,16 +87,31 @@ bindgen() { # target out-dir
 }
 
 # --- 4. wasm-opt --------------------------------------------------------------------------------
+# WASM_OPT_FLAGS (default -Oz). What residents download is the gzipped module, and -Oz can make
+# that larger (seen with binaryen 108: 667 kB raw / 262 kB gzip after -Oz, against 737 kB raw /
+# 230 kB gzip before), so the optimised file is kept only when it is smaller gzipped.
+WASM_OPT_FLAGS=${WASM_OPT_FLAGS:--Oz}
+gz() { gzip -9c "$1" | wc -c; }
 optimise() {
     if ! command -v wasm-opt >/dev/null; then
         say "wasm-opt not found (apt-get install -y binaryen): leaving $(basename "$1") unoptimised"
         return
     fi
     # Rust's wasm32 features (less reference types); binaryen 108 does not read them from the module.
-    wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    # shellcheck disable=SC2086
+    wasm-opt $WASM_OPT_FLAGS --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
         --enable-nontrapping-float-to-int --enable-multivalue \
         "$1" -o "$1.opt"
-    mv "$1.opt" "$1"
+    local before after
+    before=$(gz "$1")
+    after=$(gz "$1.opt")
+    if ((after < before)); then
+        say "wasm-opt $WASM_OPT_FLAGS: $before -> $after bytes gzipped: kept"
+        mv "$1.opt" "$1"
+    else
+        say "wasm-opt $WASM_OPT_FLAGS: $before -> $after bytes gzipped: no smaller, kept wasm-bindgen's output"
+        rm -f "$1.opt"
+    fi
 }
 
 say "wasm-bindgen $HAVE_BINDGEN --target web -> ${OUT_WEB#"$ROOT"/}"

@@ -143,7 +143,10 @@ impl<'a> CompileContext<'a> {
         let defaults = def.defaults.clone().unwrap_or_default();
         let mut messages = defaults.messages.clone();
         if def.kind == ComponentKind::Primitive {
+            let before = self.errors.len();
             self.check_param_names(u, &def.params, pointer);
+            // The typed parameters would report the same unknown names again, without the hints.
+            let params_ok = self.errors.len() == before;
             messages.extend(u.messages.clone());
             let spec = FieldSpec {
                 kind: def.name.clone(),
@@ -175,6 +178,9 @@ impl<'a> CompileContext<'a> {
                         ),
                     );
                 }
+            }
+            if !params_ok {
+                return None;
             }
             return compile_primitive(spec, self);
         }
@@ -281,6 +287,7 @@ impl<'a> CompileContext<'a> {
                 hint: u.hint.clone().or(defaults.hint),
                 optional: u.optional,
                 messages,
+                pointer: pointer.to_owned(),
             };
             Some(Box::new(Group { common, parts }) as Box<dyn Component>)
         };
@@ -395,6 +402,8 @@ struct FormScope<'f> {
     sources: &'f BTreeMap<String, String>,
     compiled: BTreeMap<String, Result<(Expr, Option<usize>), String>>,
     visiting: Vec<String>,
+    /// Every named condition some condition referred to, even one that then failed to compile.
+    requested: BTreeSet<String>,
 }
 
 impl Scope for FormScope<'_> {
@@ -423,6 +432,7 @@ impl Scope for FormScope<'_> {
 
     fn named(&mut self, name: &str) -> Option<Result<(Expr, Option<usize>), String>> {
         let source = self.sources.get(name)?.clone();
+        self.requested.insert(name.to_owned());
         if let Some(done) = self.compiled.get(name) {
             return Some(done.clone());
         }
@@ -523,7 +533,8 @@ pub fn compile_form(
             .filter_map(|(j, u)| cx.compile_use(u, &format!("{pointer}/components/{j}")))
             .collect();
         let field_count = components.iter().filter(|c| c.is_field()).count();
-        if page.title.is_none() && field_count != 1 {
+        let all_compiled = components.len() == page.components.len();
+        if page.title.is_none() && field_count != 1 && all_compiled {
             cx.error(
                 &format!("{pointer}/title"),
                 if field_count == 0 {
@@ -541,20 +552,21 @@ pub fn compile_form(
                 continue;
             }
             let name = c.common().name.clone();
+            let here = format!("{}/name", c.common().pointer);
             if let Some(first) = field_pointers.get(&name) {
                 cx.error(
-                    &format!("{pointer}/components"),
+                    &here,
                     format!("two questions are named `{name}` (the first is at {first})"),
                 );
             } else {
-                field_pointers.insert(name.clone(), format!("{pointer}/components"));
+                field_pointers.insert(name.clone(), here);
                 field_pages.insert(name, (c.value_type(), i));
             }
             order += 1;
         }
         pages.push((components, order));
     }
-    for (name, _) in &def.conditions {
+    for name in def.conditions.keys() {
         if field_pages.contains_key(name) {
             cx.error(
                 &format!("/conditions/{}", crate::error::pointer_token(name)),
@@ -569,6 +581,7 @@ pub fn compile_form(
         sources: &def.conditions,
         compiled: BTreeMap::new(),
         visiting: Vec::new(),
+        requested: BTreeSet::new(),
     };
     let mut used_named: BTreeSet<String> = BTreeSet::new();
     let exit_index: BTreeMap<&str, usize> = def
@@ -686,7 +699,7 @@ pub fn compile_form(
         });
     }
     for name in def.conditions.keys() {
-        if !used_named.contains(name) {
+        if !used_named.contains(name) && !scope.requested.contains(name) {
             cx.error(
                 &format!("/conditions/{}", crate::error::pointer_token(name)),
                 format!("condition `{name}` is never used"),
@@ -791,7 +804,7 @@ pub fn compile_form(
     }
 
     if !cx.errors.is_empty() {
-        cx.errors.sort();
+        cx.errors.sort_by(DefinitionError::document_order);
         cx.errors.dedup();
         return Err(DefinitionErrors(cx.errors));
     }

@@ -237,6 +237,7 @@ impl FieldSpec {
             hint: self.hint.clone(),
             optional: self.optional,
             messages: self.messages.clone(),
+            pointer: self.pointer.clone(),
         }
     }
 
@@ -251,6 +252,7 @@ impl FieldSpec {
             hint: None,
             optional: true,
             messages: BTreeMap::new(),
+            pointer: self.pointer.clone(),
         }
     }
 }
@@ -274,6 +276,8 @@ pub struct FieldCommon {
     pub optional: bool,
     /// Message overrides by error code.
     pub messages: BTreeMap<String, Text>,
+    /// JSON pointer of the use in its file, for definition errors found after compiling.
+    pub pointer: String,
 }
 
 impl FieldCommon {
@@ -282,7 +286,7 @@ impl FieldCommon {
     pub fn noun(&self, lang: Language) -> String {
         match &self.short_label {
             Some(t) => t.get(lang).to_owned(),
-            None => self.label.get(lang).trim().trim_end_matches('?').to_owned(),
+            None => crate::text::decapitalise(self.label.get(lang).trim().trim_end_matches('?')),
         }
     }
 

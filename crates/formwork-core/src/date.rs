@@ -79,6 +79,12 @@ pub fn parse_date_parts(
     if !missing.is_empty() {
         return Err(DateProblem::Missing(missing));
     }
+    // GOV.UK counts a short or long year as incomplete, which outranks impossible values.
+    if !(year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+        && year.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(DateProblem::YearDigits);
+    }
     let day_n = parse_number(&day).filter(|d| (1..=31).contains(d));
     let month_n = parse_month(&month, lang);
     let year_digits_ok = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());

@@ -13,6 +13,22 @@ pub struct DefinitionError {
     pub message: String,
 }
 
+impl DefinitionError {
+    /// Orders errors by file, then as they appear in the document (`/pages/2` before `/pages/10`).
+    #[must_use]
+    pub fn document_order(a: &Self, b: &Self) -> std::cmp::Ordering {
+        fn key(p: &str) -> Vec<(u8, u64, &str)> {
+            p.split('/')
+                .map(|t| t.parse::<u64>().map_or((1, 0, t), |n| (0, n, "")))
+                .collect()
+        }
+        a.file
+            .cmp(&b.file)
+            .then_with(|| key(&a.pointer).cmp(&key(&b.pointer)))
+            .then_with(|| a.message.cmp(&b.message))
+    }
+}
+
 impl fmt::Display for DefinitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.file, self.pointer, self.message)

@@ -61,21 +61,26 @@ pub enum Text {
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Plain(String),
-            ByLanguage(BTreeMap<Language, String>),
-        }
-        match Raw::deserialize(deserializer).map_err(|_| {
-            serde::de::Error::custom(
+        use serde::de::Error;
+        // Through a JSON value, so a missing field keeps serde's own "missing field" message.
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(s) => Ok(Self::Plain(s)),
+            v @ serde_json::Value::Object(_) => {
+                let map: BTreeMap<Language, String> = serde_json::from_value(v).map_err(|e| {
+                    D::Error::custom(format!(
+                        "text by language must map language tags (en, cy) to text: {e}"
+                    ))
+                })?;
+                if map.contains_key(&Language::En) {
+                    Ok(Self::ByLanguage(map))
+                } else {
+                    Err(D::Error::custom(
+                        "text by language must include English (\"en\")",
+                    ))
+                }
+            }
+            _ => Err(D::Error::custom(
                 "expected text, or text by language such as {\"en\": \"…\", \"cy\": \"…\"}",
-            )
-        })? {
-            Raw::Plain(s) => Ok(Self::Plain(s)),
-            Raw::ByLanguage(map) if map.contains_key(&Language::En) => Ok(Self::ByLanguage(map)),
-            Raw::ByLanguage(_) => Err(serde::de::Error::custom(
-                "text by language must include English (\"en\")",
             )),
         }
     }

@@ -48,8 +48,10 @@ pub struct Form {
 /// that file's text. On failure it throws an array of `{file, pointer, message}`.
 #[wasm_bindgen(js_name = compileForm)]
 pub fn compile_form(
-    form_id: &str,
+    #[wasm_bindgen(js_name = formId)] form_id: &str,
+    #[wasm_bindgen(js_name = formJson, unchecked_param_type = "string | object")]
     form_json: &JsValue,
+    #[wasm_bindgen(js_name = componentsJson, unchecked_param_type = "string | object")]
     components_json: &JsValue,
 ) -> Result<Form, JsValue> {
     let form_json = json_arg(form_json, "formJson")?;
@@ -81,7 +83,8 @@ impl Form {
     #[wasm_bindgen(js_name = validatePage)]
     pub fn validate_page(
         &self,
-        page_slug: &str,
+        #[wasm_bindgen(js_name = pageSlug)] page_slug: &str,
+        #[wasm_bindgen(js_name = inputJson, unchecked_param_type = "string | object")]
         input_json: &JsValue,
         today: &str,
         lang: &str,
@@ -94,7 +97,12 @@ impl Form {
 
     /// The route for the answers so far (`{values, completed}`): JSON `{answered, next}`, or
     /// `{error}` when a condition cannot be evaluated.
-    pub fn route(&self, answers_json: &JsValue, today: &str) -> Result<String, JsError> {
+    pub fn route(
+        &self,
+        #[wasm_bindgen(js_name = answersJson, unchecked_param_type = "string | object")]
+        answers_json: &JsValue,
+        today: &str,
+    ) -> Result<String, JsError> {
         let answers = json_arg(answers_json, "answersJson")?;
         self.inner.route_json(&answers, today).map_err(js_error)
     }
@@ -104,7 +112,8 @@ impl Form {
     #[wasm_bindgen(js_name = errorSummary)]
     pub fn error_summary(
         &self,
-        page_slug: &str,
+        #[wasm_bindgen(js_name = pageSlug)] page_slug: &str,
+        #[wasm_bindgen(js_name = inputJson, unchecked_param_type = "string | object")]
         input_json: &JsValue,
         today: &str,
         lang: &str,
@@ -120,9 +129,12 @@ impl Form {
 /// `formsJson`: form id to form JSON text. Returns JSON `[{name, actual, expected, passed}]`.
 #[wasm_bindgen(js_name = runConformance)]
 pub fn run_conformance(
-    file_name: &str,
+    #[wasm_bindgen(js_name = fileName)] file_name: &str,
+    #[wasm_bindgen(js_name = caseFileJson, unchecked_param_type = "string | object")]
     case_file_json: &JsValue,
+    #[wasm_bindgen(js_name = componentsJson, unchecked_param_type = "string | object")]
     components_json: &JsValue,
+    #[wasm_bindgen(js_name = formsJson, unchecked_param_type = "string | object")]
     forms_json: &JsValue,
 ) -> Result<String, JsError> {
     let case_file = json_arg(case_file_json, "caseFileJson")?;

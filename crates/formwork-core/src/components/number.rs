@@ -69,6 +69,48 @@ pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Bo
     }))
 }
 
+/// Thousands separators are noise only between groups of three digits: "1,000" is 1000 but "1,5" is not a number.
+fn commas_ok(raw: &str) -> bool {
+    let int_part = raw.split('.').next().unwrap_or_default();
+    let int_part: String = int_part
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '£' | '-' | '_'))
+        .collect();
+    if !int_part.contains(',') {
+        return !raw.split_once('.').is_some_and(|(_, f)| f.contains(','));
+    }
+    let mut groups = int_part.split(',');
+    let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+    first_ok
+        && groups.all(|g| g.len() == 3)
+        && !raw.split_once('.').is_some_and(|(_, f)| f.contains(','))
+}
+
+/// Formats a number for reading: thousands separated by commas, and `decimal_places` digits when it has a fraction.
+pub(crate) fn format_number_for_reading(n: f64, decimal_places: Option<u32>) -> String {
+    let text = match decimal_places {
+        Some(p) if n.fract() != 0.0 => format!("{n:.prec$}", prec = p as usize),
+        _ => format_number(n),
+    };
+    let (sign, body) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |b| ("-", b));
+    let (int, frac) = body
+        .split_once('.')
+        .map_or((body, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
 /// Formats a number without a trailing `.0`.
 pub(crate) fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -111,7 +153,7 @@ impl Component for Number {
             }
             return;
         }
-        let well_formed = {
+        let well_formed = commas_ok(&raw) && {
             let body = cleaned.strip_prefix('-').unwrap_or(&cleaned);
             let mut parts = body.splitn(2, '.');
             let int = parts.next().unwrap_or_default();
@@ -204,7 +246,10 @@ impl Component for Number {
                     .as_ref()
                     .map(|t| format!(" {}", t.get(lang)))
                     .unwrap_or_default();
-                vec![format!("{prefix}{}{suffix}", format_number(*n))]
+                vec![format!(
+                    "{prefix}{}{suffix}",
+                    format_number_for_reading(*n, self.params.decimal_places)
+                )]
             }
             _ => Vec::new(),
         }

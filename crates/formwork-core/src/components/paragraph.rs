@@ -80,6 +80,7 @@ pub(crate) fn synthetic(text: Text) -> Box<dyn Component> {
         hint: None,
         optional: true,
         messages: std::collections::BTreeMap::new(),
+        pointer: String::new(),
     };
     Box::new(Block {
         common,

@@ -1,0 +1,23 @@
+//! HTTP-level tests of the whole application with no socket: `app(state).oneshot(request)` over
+//! the repository's forms, components and templates, with a temporary data directory.
+//!
+//! - `journeys`: every example form walked through every branch from tables of steps, errors,
+//!   age boundaries, change links and route changes, and where residents may go.
+//! - `security`: CSRF, expired sessions, double submits, restarts, form changes, headers, body
+//!   limits and escaping.
+//! - `render`: health checks, the component gallery, and HTML snapshots of every component example
+//!   and of each form's first question page with and without errors.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+#[path = "integration/support.rs"]
+mod support;
+
+#[path = "integration/journeys.rs"]
+mod journeys;
+
+#[path = "integration/security.rs"]
+mod security;
+
+#[path = "integration/render.rs"]
+mod render;
