@@ -19,6 +19,8 @@ async function load () {
   if (!response.ok) throw new Error(`bundle: ${response.status}`)
   const bundle = await response.json()
   compiled = glue.compileForm(bundle.id, bundle.form, bundle.components)
+  // A marker for tests and styles: validation now happens in the browser first.
+  form.setAttribute('data-formwork-ready', '')
 }
 
 /** What the browser would send: input name to its values, without the CSRF token. */
@@ -67,9 +69,14 @@ function errorClassFor (input) {
   return null
 }
 
+/** The elements matching `selector` in `group` itself, not in a form group nested in it (a revealed question). */
+function own (group, selector) {
+  return [...group.querySelectorAll(selector)].filter((el) => formGroup(el) === group)
+}
+
 function clearField (group) {
   group.classList.remove('govuk-form-group--error')
-  for (const message of group.querySelectorAll('.govuk-error-message')) {
+  for (const message of own(group, '.govuk-error-message')) {
     const owner = group.querySelector(`[aria-describedby~="${message.id}"]`)
     if (owner) {
       const rest = owner.getAttribute('aria-describedby').split(' ').filter((id) => id !== message.id)
@@ -79,7 +86,7 @@ function clearField (group) {
     message.remove()
   }
   for (const cls of ['govuk-input--error', 'govuk-textarea--error', 'govuk-select--error']) {
-    for (const input of group.querySelectorAll('.' + cls)) input.classList.remove(cls)
+    for (const input of own(group, '.' + cls)) input.classList.remove(cls)
   }
 }
 
@@ -187,7 +194,7 @@ if (script && form) {
     }
     const still = new Set(report.errors.map((e) => e.field))
     for (const group of form.querySelectorAll('.govuk-form-group--error')) {
-      const message = group.querySelector('.govuk-error-message')
+      const message = own(group, '.govuk-error-message')[0]
       const field = message && message.id.replace(/-error$/, '')
       if (field && !still.has(field)) clearField(group)
     }

@@ -139,6 +139,22 @@ fn journey_for<'a>(data: &'a mut SessionData, form: &CompiledForm) -> (&'a mut J
     (journey, changed)
 }
 
+/// "Your answers have been deleted", with a fresh session cookie replacing the dead one so that
+/// "Start again" works (otherwise the next page would find the dead session and say so again).
+async fn session_expired(state: &AppState, form: &CompiledForm) -> Response {
+    let fresh = new_session(state);
+    if let Err(e) = save_session(state, &fresh).await {
+        return store_failure(state, form, &e, false);
+    }
+    let mut page = Problem::SessionExpired {
+        form: Some(form.id.clone()),
+        hours: state.0.config.session_ttl_secs / 3600,
+    }
+    .page(brand(state, Some(form)));
+    page.set_cookie = fresh.set_cookie;
+    page.render(state, LANG)
+}
+
 /// `GET /forms/{form}`: the start page.
 pub async fn start(State(state): State<AppState>, Path(form_id): Path<String>) -> Response {
     if let Some(page) = dev_problems_page(&state) {
@@ -215,19 +231,7 @@ pub async fn show(
     let mut session = match load_session(&state, &headers).await {
         Ok(Loaded::Live(s)) => s,
         Ok(Loaded::Absent) => new_session(&state),
-        Ok(Loaded::Gone) => {
-            // Replace the dead cookie so "Start again" works.
-            let fresh = new_session(&state);
-            if let Err(e) = save_session(&state, &fresh).await {
-                return store_failure(&state, &form, &e, false);
-            }
-            let mut page = Problem::SessionExpired {
-                form: Some(form.id.clone()),
-            }
-            .page(brand(&state, Some(&form)));
-            page.set_cookie = fresh.set_cookie;
-            return page.render(&state, LANG);
-        }
+        Ok(Loaded::Gone) => return session_expired(&state, &form).await,
         Err(e) => return store_failure(&state, &form, &e, true),
     };
     let today = state.0.config.clock.today();
@@ -332,15 +336,7 @@ pub async fn submit(
     );
     let mut session = match load_session(&state, &parts.headers).await {
         Ok(Loaded::Live(s)) => s,
-        Ok(Loaded::Gone) => {
-            return problem(
-                &state,
-                Some(&form),
-                &Problem::SessionExpired {
-                    form: Some(form.id.clone()),
-                },
-            );
-        }
+        Ok(Loaded::Gone) => return session_expired(&state, &form).await,
         Ok(Loaded::Absent) => return problem(&state, Some(&form), &Problem::Forbidden),
         Err(e) => return store_failure(&state, &form, &e, true),
     };

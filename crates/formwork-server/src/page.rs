@@ -212,6 +212,8 @@ pub enum Problem {
     SessionExpired {
         /// The form to start again.
         form: Option<String>,
+        /// How long a session lives without activity, in hours (the deployment's setting).
+        hours: i64,
     },
     /// The form changed since the journey started.
     FormChanged {
@@ -223,6 +225,16 @@ pub enum Problem {
         /// Whether the resident's answers are kept.
         answers_kept: bool,
     },
+}
+
+/// "1 hour", "20 hours".
+#[must_use]
+pub fn hours_text(hours: i64) -> String {
+    if hours == 1 {
+        "1 hour".to_owned()
+    } else {
+        format!("{hours} hours")
+    }
 }
 
 impl Problem {
@@ -251,10 +263,13 @@ impl Problem {
                 vec!["What you sent is too large for this service. Go back and shorten your answers.".into(), "We have not saved this page.".into()],
                 None,
             ),
-            Self::SessionExpired { form } => (
+            Self::SessionExpired { form, hours } => (
                 StatusCode::OK,
                 "Your answers have been deleted",
-                vec!["You have not done anything for 20 hours, so we deleted your answers to keep your information secure.".into()],
+                vec![format!(
+                    "You have not done anything for {}, so we deleted your answers to keep your information secure.",
+                    hours_text(*hours)
+                )],
                 Some(("Start again".into(), form.as_ref().map_or_else(|| "/".into(), |f| format!("/forms/{f}")))),
             ),
             Self::FormChanged { form } => (

@@ -99,9 +99,13 @@ async fn accessibility(State(state): State<AppState>) -> Response {
 
 async fn privacy(State(state): State<AppState>) -> Response {
     let brand = PageBrand::new(&state.0.config.branding, None, Language::En);
+    let kept = format!(
+        "Your answers are kept on the server while you fill in a form, and deleted after {} without activity.",
+        crate::page::hours_text(state.0.config.session_ttl_secs / 3600)
+    );
     Page::new("pages/message.html", "Privacy", brand)
         .with("paragraphs", [
-            "Your answers are kept on the server while you fill in a form, and deleted after 20 hours without activity.",
+            kept.as_str(),
             "When you send a form, your answers are kept for the number of days the service sets (30 by default) and then deleted.",
             "We use one cookie, which is needed to remember your answers as you move through a form. It is deleted when you close your browser.",
         ])

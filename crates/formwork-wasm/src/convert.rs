@@ -311,7 +311,8 @@ mod tests {
                     { "type": "text-input", "name": "full-name", "label": "What is your name?", "shortLabel": "name" }
                 ]},
                 { "slug": "birthday", "components": [
-                    { "type": "date-input", "name": "dob", "label": "Date of birth", "shortLabel": "date of birth" }
+                    { "type": "date-input", "name": "dob", "label": "Date of birth", "shortLabel": "date of birth",
+                      "hint": "For example, 27 3 2007" }
                 ]}
             ],
             "confirmation": { "title": "Done" }

@@ -57,6 +57,12 @@ const NAME: &[(&str, &str)] = &[
     ("full-name-first-names", "Sam"),
     ("full-name-last-name", "Smith"),
 ];
+/// The over-18 check for an adult.
+pub const ADULT_STEPS: &[Step] = &[
+    step("date-of-birth", ADULT, "name"),
+    step("name", NAME, "email"),
+    step("email", &[("email", "sam@example.com")], "check-answers"),
+];
 const SELF_BUILD_START: &[Step] = &[
     step(
         "date-of-birth",
@@ -85,11 +91,7 @@ pub const JOURNEYS: &[Journey] = &[
     Journey {
         name: "over-18: adult, 18 today",
         form: "over-18-check",
-        steps: &[
-            step("date-of-birth", ADULT, "name"),
-            step("name", NAME, "email"),
-            step("email", &[("email", "sam@example.com")], "check-answers"),
-        ],
+        steps: ADULT_STEPS,
         end: End::Sent {
             rows: &[
                 ("Date of birth", "28 February 2008"),
@@ -881,7 +883,10 @@ const ERROR_CASES: &[ErrorCase] = &[
             ("start-date-month", "2"),
             ("start-date-year", "2026"),
         ],
-        summary: &[("#start-date-day", "Start date must be today or in the future")],
+        summary: &[(
+            "#start-date-day",
+            "Start date must be today or in the future",
+        )],
         error_inputs: &["start-date-day", "start-date-month", "start-date-year"],
         fine_inputs: &[],
     },
@@ -939,7 +944,11 @@ async fn invalid_answers_show_errors_and_keep_what_was_typed() {
         walk_until(&mut client, j, case.page).await;
         let res = client.post(&url(j.form, case.page), case.fields).await;
         assert_eq!(res.status, StatusCode::OK, "{what}");
-        assert!(res.title().starts_with("Error: "), "{what}: {}", res.title());
+        assert!(
+            res.title().starts_with("Error: "),
+            "{what}: {}",
+            res.title()
+        );
         let summary: Vec<(String, String)> = case
             .summary
             .iter()
@@ -949,20 +958,28 @@ async fn invalid_answers_show_errors_and_keep_what_was_typed() {
         // Every link target exists on the page.
         for (href, _) in &summary {
             let id = href.trim_start_matches('#');
-            assert!(res.body.contains(&format!("id=\"{id}\"")), "{what}: no element #{id}");
+            assert!(
+                res.body.contains(&format!("id=\"{id}\"")),
+                "{what}: no element #{id}"
+            );
         }
         let inline: Vec<String> = summary.iter().map(|(_, m)| m.clone()).collect();
         assert_eq!(res.inline_errors(), inline, "{what}: inline messages");
-        assert_eq!(
+        assert!(
             res.body.matches("govuk-form-group--error").count() >= summary.len(),
-            true,
             "{what}: error form groups"
         );
         for name in case.error_inputs {
-            assert!(input_has_error(&res, name), "{what}: {name} has the error style");
+            assert!(
+                input_has_error(&res, name),
+                "{what}: {name} has the error style"
+            );
         }
         for name in case.fine_inputs {
-            assert!(!input_has_error(&res, name), "{what}: {name} has no error style");
+            assert!(
+                !input_has_error(&res, name),
+                "{what}: {name} has no error style"
+            );
         }
         // What was typed is kept, as typed.
         for (name, value) in case.fields {
@@ -987,7 +1004,9 @@ async fn invalid_answers_show_errors_and_keep_what_was_typed() {
 async fn change_links_return_to_check_answers() {
     let env = TestEnv::new();
     for j in JOURNEYS {
-        let End::Sent { rows, .. } = &j.end else { continue };
+        let End::Sent { rows, .. } = &j.end else {
+            continue;
+        };
         let mut client = env.client();
         walk(&mut client, j.form, j.steps).await;
         let check = client.get(&url(j.form, "check-answers")).await;
@@ -997,7 +1016,11 @@ async fn change_links_return_to_check_answers() {
             .iter()
             .map(|s| format!("{}?change=1", url(j.form, s.page)))
             .collect();
-        assert_eq!(links, pages, "{}: one change link per page answered", j.name);
+        assert_eq!(
+            links, pages,
+            "{}: one change link per page answered",
+            j.name
+        );
         for (link, s) in links.iter().zip(j.steps) {
             let page = client.get(link).await;
             page.assert_ok();
@@ -1008,7 +1031,10 @@ async fn change_links_return_to_check_answers() {
             );
             assert!(page.body.contains(&format!("action=\"{link}\"")), "{link}");
             for (name, value) in s.fields.iter().filter(|(_, v)| !v.is_empty()) {
-                assert!(page.shows_answer(name, value), "{link}: {name}={value} is filled in");
+                assert!(
+                    page.shows_answer(name, value),
+                    "{link}: {name}={value} is filled in"
+                );
             }
             client
                 .post(link, s.fields)
@@ -1043,7 +1069,13 @@ async fn changing_the_permit_type_reroutes_and_drops_answers() {
     let change = format!("{}?change=1", url(form, "permit-type"));
     client.get(&change).await.assert_ok();
     let res = client
-        .post(&change, &[("permit-type", "business"), ("business-name", "Acme Plumbing")])
+        .post(
+            &change,
+            &[
+                ("permit-type", "business"),
+                ("business-name", "Acme Plumbing"),
+            ],
+        )
         .await;
     res.assert_redirect(&format!("{}?change=1", url(form, "business-address")));
     let page = client.follow(&res).await;
@@ -1093,12 +1125,18 @@ async fn changing_the_permit_type_reroutes_and_drops_answers() {
     );
     let session = crate::support::session_json(&env.state, &client.session_id()).unwrap();
     let values = &session["journeys"][form]["answers"]["values"];
-    assert!(values.get("home-address").is_none(), "home address dropped: {values}");
+    assert!(
+        values.get("home-address").is_none(),
+        "home address dropped: {values}"
+    );
     assert!(values.get("business-address").is_some());
 
     // Business → visitor: the home address is needed again; the vehicle questions are not.
     let res = client
-        .post(&change, &[("permit-type", "visitor"), ("visitor-books", "3")])
+        .post(
+            &change,
+            &[("permit-type", "visitor"), ("visitor-books", "3")],
+        )
         .await;
     res.assert_redirect(&format!("{}?change=1", url(form, "home-address")));
     client
@@ -1222,5 +1260,227 @@ async fn residents_go_only_where_the_route_allows() {
         let res = client.post(path, &[]).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "POST {path}");
         assert_eq!(res.h1(), "Page not found", "POST {path}");
+    }
+}
+
+/// A change from check answers that alters the route.
+struct RouteChange {
+    journey: &'static str,
+    page: &'static str,
+    fields: &'static [(&'static str, &'static str)],
+    /// Newly needed pages answered on the way back (each must be asked in change mode), then
+    /// where the resident lands.
+    then: &'static [Step],
+    lands: &'static str,
+    /// Check answers rows that must be gone, and rows that must appear.
+    gone: &'static [&'static str],
+    added: &'static [&'static str],
+    /// Stored answers that must be gone from the session.
+    dropped: &'static [&'static str],
+}
+
+const ROUTE_CHANGES: &[RouteChange] = &[
+    RouteChange {
+        journey: "self-build: group, specific plot size, every optional answer",
+        page: "applying-as",
+        fields: &[("applying-as", "individual")],
+        then: &[],
+        lands: "check-answers",
+        gone: &["Group name", "Number of households in the group"],
+        added: &[],
+        dropped: &["group-name", "group-households"],
+    },
+    RouteChange {
+        journey: "self-build: individual, optional questions left empty",
+        page: "applying-as",
+        fields: &[("applying-as", "group")],
+        then: &[step(
+            "group-details",
+            &[("group-name", "Anytown CLT"), ("group-households", "3")],
+            "check-answers",
+        )],
+        lands: "check-answers",
+        gone: &[],
+        added: &["Group name", "Number of households in the group"],
+        dropped: &[],
+    },
+    RouteChange {
+        journey: "self-build: group, specific plot size, every optional answer",
+        page: "plot-size",
+        fields: &[("plot-size", "small")],
+        then: &[],
+        lands: "check-answers",
+        gone: &["Plot size in square metres"],
+        added: &[],
+        dropped: &["plot-size-square-metres"],
+    },
+    RouteChange {
+        journey: "self-build: group, specific plot size, every optional answer",
+        page: "how-you-heard",
+        fields: &[("how-you-heard", "newspaper")],
+        then: &[],
+        lands: "check-answers",
+        gone: &["Where you heard about it"],
+        added: &[],
+        dropped: &["how-you-heard-other"],
+    },
+    RouteChange {
+        journey: "parking: resident permit",
+        page: "permit-type",
+        fields: &[("permit-type", "visitor"), ("visitor-books", "1")],
+        then: &[],
+        lands: "check-answers",
+        gone: &[
+            "Registration number",
+            "Fully electric vehicle",
+            "Permit length",
+            "Start date",
+        ],
+        added: &["Number of books"],
+        dropped: &[
+            "registration",
+            "electric-vehicle",
+            "permit-length",
+            "start-date",
+        ],
+    },
+    RouteChange {
+        journey: "parking: visitor permits",
+        page: "permit-type",
+        fields: &[("permit-type", "resident")],
+        then: &[
+            step(
+                "vehicle-registration",
+                &[("registration", "CU57 ABC")],
+                "electric-vehicle",
+            ),
+            step(
+                "electric-vehicle",
+                &[("electric-vehicle", "yes")],
+                "permit-length",
+            ),
+            step(
+                "permit-length",
+                &[("permit-length", "6-months")],
+                "start-date",
+            ),
+            step("start-date", START_TODAY, "check-answers"),
+        ],
+        lands: "check-answers",
+        gone: &["Number of books"],
+        added: &[
+            "Registration number",
+            "Fully electric vehicle",
+            "Permit length",
+            "Start date",
+        ],
+        dropped: &["visitor-books"],
+    },
+    RouteChange {
+        journey: "parking: resident permit",
+        page: "zone",
+        fields: &[("zone", "none")],
+        then: &[],
+        lands: "not-in-zone",
+        gone: &[],
+        added: &[],
+        dropped: &["permit-type", "home-address", "full-name"],
+    },
+    RouteChange {
+        journey: "over-18: adult, 18 today",
+        page: "date-of-birth",
+        fields: &[
+            ("date-of-birth-day", "1"),
+            ("date-of-birth-month", "3"),
+            ("date-of-birth-year", "2008"),
+        ],
+        then: &[],
+        lands: "too-young",
+        gone: &[],
+        added: &[],
+        dropped: &["full-name", "email"],
+    },
+];
+
+/// Changes that alter the route: newly needed pages are asked (in change mode) before returning
+/// to check answers, and answers that no longer apply are neither shown nor kept.
+#[tokio::test]
+async fn route_changing_changes_from_check_answers() {
+    let env = TestEnv::new();
+    for c in ROUTE_CHANGES {
+        let j = journey(c.journey);
+        let what = format!("{}: change {}", j.name, c.page);
+        let mut client = env.client();
+        walk(&mut client, j.form, j.steps).await;
+        let before: Vec<String> = client
+            .get(&url(j.form, "check-answers"))
+            .await
+            .summary_rows()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let link = format!("{}?change=1", url(j.form, c.page));
+        client.get(&link).await.assert_ok();
+        let mut res = client.post(&link, c.fields).await;
+        for s in c.then {
+            let asked = format!("{}?change=1", url(j.form, s.page));
+            res.assert_redirect(&asked);
+            let page = client.follow(&res).await;
+            page.assert_ok();
+            assert_eq!(
+                page.back_link(),
+                Some(url(j.form, "check-answers")),
+                "{what}: {asked}"
+            );
+            res = client.post(&asked, s.fields).await;
+        }
+        res.assert_redirect(&url(j.form, c.lands));
+        let landed = client.follow(&res).await;
+        landed.assert_ok();
+        let session = crate::support::session_json(&env.state, &client.session_id()).unwrap();
+        let values = &session["journeys"][j.form]["answers"]["values"];
+        for name in c.dropped {
+            assert!(
+                values.get(name).is_none(),
+                "{what}: {name} dropped from {values}"
+            );
+        }
+        if c.lands != "check-answers" {
+            continue;
+        }
+        let after: Vec<String> = landed.summary_rows().into_iter().map(|(k, _)| k).collect();
+        for key in c.gone {
+            assert!(
+                before.iter().any(|k| k == key),
+                "{what}: {key} was shown before"
+            );
+            assert!(
+                !after.iter().any(|k| k == key),
+                "{what}: {key} is no longer shown"
+            );
+        }
+        for key in c.added {
+            assert!(
+                !before.iter().any(|k| k == key),
+                "{what}: {key} was not shown before"
+            );
+            assert!(after.iter().any(|k| k == key), "{what}: {key} is now shown");
+        }
+        let expected: Vec<&String> = before
+            .iter()
+            .filter(|k| !c.gone.contains(&k.as_str()))
+            .collect();
+        let kept: Vec<&String> = after
+            .iter()
+            .filter(|k| !c.added.contains(&k.as_str()))
+            .collect();
+        assert_eq!(kept, expected, "{what}: other rows stay, in order");
+        // What is sent is what check answers showed.
+        let sent = client.post(&url(j.form, "check-answers"), &[]).await;
+        let reference = reference_on(&client.follow(&sent).await);
+        let stored = stored_answers(env.state.0.store.as_ref(), &reference);
+        for name in c.dropped {
+            assert!(stored.get(name).is_none(), "{what}: {name} is not sent");
+        }
     }
 }

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use formwork_server::AppState;
 use formwork_server::serve::{ServeOptions, build_state};
 use formwork_server::state::Branding;
-use formwork_server::store::{SqliteStore, Store as _};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
-/// The date every test runs on: the day before 29 February would exist in 2026.
+/// The date every test runs on: 28 February 2026, in a year with no 29 February, so someone
+/// born on 29 February 2008 turns 18 tomorrow (1 March).
 pub fn today() -> time::Date {
     time::macros::date!(2026 - 02 - 28)
 }
@@ -83,11 +83,6 @@ pub fn count_submissions(data: &Path) -> i64 {
         rusqlite::Connection::open(data.join("submissions.sqlite3")).expect("open submissions");
     conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
         .expect("count submissions")
-}
-
-/// Opens the store in a data directory, as a restarted server would.
-pub fn reopen_store(data: &Path) -> SqliteStore {
-    SqliteStore::open(data).expect("store opens")
 }
 
 /// A response, read whole.
@@ -521,20 +516,6 @@ pub fn normalise(html: &str, nonce: &str, csrf: Option<&str>) -> String {
     }
     result.push_str(rest);
     result
-}
-
-/// The form's own state check: `Store` as a trait object over a reopened data directory.
-pub fn store_at(data: &Path) -> Box<dyn formwork_server::store::Store> {
-    Box::new(reopen_store(data))
-}
-
-/// Saves a session row directly (e.g. one that has already expired).
-pub fn save_raw_session(state: &AppState, id: &str, data: &str, expires_at: i64) {
-    state
-        .0
-        .store
-        .save_session(id, data, expires_at - 10, expires_at)
-        .expect("session saved");
 }
 
 /// A session's stored JSON, if it is live.
