@@ -34,7 +34,7 @@ as_root() {
     fi
 }
 
-deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+deb_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == *'ok installed' ]]; }
 
 APT_UPDATED=0
 # apt_install PKG...: installs the packages that are not installed yet.

@@ -36,7 +36,7 @@ command -v wasm-ld >/dev/null || die "wasm-ld not found: apt-get install -y lld 
 SYSROOT=$("$DEB_RUSTC" --print sysroot)
 [[ -d $SYSROOT/lib/rustlib/src/rust/library ]] ||
     die "no Rust standard library source under $SYSROOT/lib/rustlib/src: apt-get install -y rust-web-src"
-"$DEB_RUSTC" --print target-list | grep -qx "$TARGET" || die "$DEB_RUSTC cannot target $TARGET"
+"$DEB_RUSTC" --print target-list | grep -x "$TARGET" >/dev/null || die "$DEB_RUSTC cannot target $TARGET"
 
 # wasm-bindgen (CLI) must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 WANT_BINDGEN=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

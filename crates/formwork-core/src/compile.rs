@@ -289,7 +289,11 @@ impl<'a> CompileContext<'a> {
                 messages,
                 pointer: pointer.to_owned(),
             };
-            Some(Box::new(Group { common, parts }) as Box<dyn Component>)
+            Some(Box::new(Group {
+                common,
+                parts,
+                separator: def.summary_separator.clone(),
+            }) as Box<dyn Component>)
         };
         self.expanding.pop();
         result

@@ -257,6 +257,10 @@ pub struct ComponentDefinition {
     /// Defaults applied to every use (a use's own values win).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<UseDefaults>,
+    /// For composites of several parts: how check answers joins the parts' lines, e.g. `" "` shows
+    /// a name on one line. Without it, each part has its own line (as an address does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_separator: Option<String>,
     /// For composites: the components it is made of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartDefinition>,

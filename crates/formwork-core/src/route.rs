@@ -135,7 +135,14 @@ impl CompiledForm {
         let route = self.route(answers, today)?;
         let horizon = match &route.next {
             Step::Page(slug) => self.page_index(slug).unwrap_or(self.pages.len()),
-            Step::Exit(_) | Step::CheckAnswers => self.pages.len(),
+            // At an exit the journey stops, but a resident who corrects a typo and goes on
+            // should not have to answer the later pages again: only skipped pages are dropped.
+            Step::Exit(_) => route
+                .answered
+                .last()
+                .and_then(|s| self.page_index(s))
+                .map_or(self.pages.len(), |i| i + 1),
+            Step::CheckAnswers => self.pages.len(),
         };
         let mut dropped = Vec::new();
         for (i, page) in self.pages.iter().enumerate() {

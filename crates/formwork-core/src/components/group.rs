@@ -14,6 +14,8 @@ pub(crate) struct Group {
     pub common: FieldCommon,
     /// `(part name, compiled part)`; each part's own name is `<use name>-<part name>`.
     pub parts: Vec<(String, Box<dyn Component>)>,
+    /// Joins the parts' lines in check answers (e.g. a name on one line).
+    pub separator: Option<String>,
 }
 
 impl Component for Group {
@@ -75,7 +77,8 @@ impl Component for Group {
             .filter_map(|(n, p)| map.get(n).map(|v| p.display(v, lang)))
             .flatten()
             .filter(|line| !line.is_empty())
-            .collect()
+            .collect::<Vec<_>>()
+            .pipe_join(self.separator.as_deref())
     }
 
     fn view(&self, lang: Language) -> serde_json::Value {
@@ -93,5 +96,19 @@ impl Component for Group {
 
     fn nested(&self) -> Vec<&dyn Component> {
         self.parts.iter().flat_map(|(_, p)| p.nested()).collect()
+    }
+}
+
+/// Joins lines with a separator when one is set.
+trait PipeJoin {
+    fn pipe_join(self, separator: Option<&str>) -> Vec<String>;
+}
+
+impl PipeJoin for Vec<String> {
+    fn pipe_join(self, separator: Option<&str>) -> Vec<String> {
+        match separator {
+            Some(sep) if !self.is_empty() => vec![self.join(sep)],
+            _ => self,
+        }
     }
 }

@@ -95,7 +95,7 @@ pub const JOURNEYS: &[Journey] = &[
         end: End::Sent {
             rows: &[
                 ("Date of birth", "28 February 2008"),
-                ("Name", "Sam / Smith"),
+                ("Name", "Sam Smith"),
                 ("Email address", "sam@example.com"),
             ],
             stored: &[
@@ -181,7 +181,7 @@ pub const JOURNEYS: &[Journey] = &[
                 ("Nationality", "British citizen"),
                 ("Main residence", "Yes"),
                 ("Individual or group", "As an individual"),
-                ("Name", "Sam / Smith"),
+                ("Name", "Sam Smith"),
                 ("Address", "1 High Street / Anytown / AB1 2CD"),
                 ("Email address", "sam@example.com"),
                 ("Telephone number", "Not provided"),
@@ -268,7 +268,7 @@ pub const JOURNEYS: &[Journey] = &[
                 ("Individual or group", "As part of a group"),
                 ("Group name", "Anytown CLT"),
                 ("Number of households in the group", "4"),
-                ("Name", "Sam / Smith"),
+                ("Name", "Sam Smith"),
                 (
                     "Address",
                     "Flat 2 / 3 Mill Lane / Anytown / Anyshire / AB1 2CD",
@@ -409,7 +409,7 @@ pub const JOURNEYS: &[Journey] = &[
                 ("Permit type", "Visitor permits"),
                 ("Number of books", "2"),
                 ("Home address", "1 High Street / Anytown / AB1 2CD"),
-                ("Name", "Sam / Smith"),
+                ("Name", "Sam Smith"),
                 ("Email address", "sam@example.com"),
                 ("Telephone number", "07700900982"),
             ],
@@ -434,7 +434,7 @@ pub const JOURNEYS: &[Journey] = &[
                 ("Fully electric vehicle", "No"),
                 ("Permit length", "3 months"),
                 ("Start date", "1 April 2026"),
-                ("Name", "Sam / Smith"),
+                ("Name", "Sam Smith"),
                 ("Email address", "sam@example.com"),
                 ("Telephone number", "07700900982"),
             ],
@@ -476,7 +476,7 @@ pub const RESIDENT_ROWS: &[(&str, &str)] = &[
     ("Fully electric vehicle", "Yes"),
     ("Permit length", "12 months"),
     ("Start date", "28 February 2026"),
-    ("Name", "Sam / Smith"),
+    ("Name", "Sam Smith"),
     ("Email address", "sam@example.com"),
     ("Telephone number", "07700900982"),
 ];
@@ -1384,7 +1384,8 @@ const ROUTE_CHANGES: &[RouteChange] = &[
         lands: "not-in-zone",
         gone: &[],
         added: &[],
-        dropped: &["permit-type", "home-address", "full-name"],
+        // At an exit the later answers are kept, so correcting a typo does not mean starting again.
+        dropped: &[],
     },
     RouteChange {
         journey: "over-18: adult, 18 today",
@@ -1398,7 +1399,7 @@ const ROUTE_CHANGES: &[RouteChange] = &[
         lands: "too-young",
         gone: &[],
         added: &[],
-        dropped: &["full-name", "email"],
+        dropped: &[],
     },
 ];
 
