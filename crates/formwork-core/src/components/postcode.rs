@@ -2,12 +2,9 @@
 
 use serde::Deserialize;
 
-use super::{Component, FieldCommon, FieldSpec, ValidationContext, ValueType, single_text};
-use crate::answers::{FormInput, Value};
+use super::formatted::FormattedInput;
+use super::{Component, FieldSpec};
 use crate::compile::CompileContext;
-use crate::messages::MessageArgs;
-use crate::report::PageReport;
-use crate::text::Language;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -16,17 +13,17 @@ struct Params {
     autocomplete: Option<String>,
 }
 
-#[derive(Debug)]
-struct Postcode {
-    common: FieldCommon,
-    params: Params,
-}
-
 pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Box<dyn Component>> {
     spec.reject_rules(cx);
     let common = spec.common(cx);
     let params: Params = spec.parse_params(cx)?;
-    Some(Box::new(Postcode { common, params }))
+    Some(Box::new(FormattedInput {
+        common,
+        autocomplete: params.autocomplete.unwrap_or_else(|| "postal-code".into()),
+        required_code: "postcode.required",
+        format_code: "postcode.format",
+        normalise: Box::new(normalise_postcode),
+    }))
 }
 
 /// Checks the UK postcode shapes (A9, A99, AA9, AA99, A9A, AA9A + 9AA) and spaces it.
@@ -64,73 +61,6 @@ pub(crate) fn normalise_postcode(s: &str) -> Option<String> {
         "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A"
     );
     (inward_ok && outward_ok).then(|| format!("{outward} {inward}"))
-}
-
-impl Component for Postcode {
-    fn common(&self) -> &FieldCommon {
-        &self.common
-    }
-
-    fn inputs(&self) -> Vec<String> {
-        vec![self.common.name.clone()]
-    }
-
-    fn value_type(&self) -> ValueType {
-        ValueType::Text
-    }
-
-    fn validate(&self, input: &FormInput, cx: &ValidationContext, report: &mut PageReport) {
-        let name = &self.common.name;
-        let raw = single_text(input, name);
-        if raw.is_empty() {
-            if !self.common.optional {
-                report.errors.push(self.common.error(
-                    "postcode.required",
-                    MessageArgs::default(),
-                    vec![name.clone()],
-                    cx.lang,
-                ));
-            }
-            return;
-        }
-        match normalise_postcode(&raw) {
-            Some(v) => {
-                report.values.insert(name.clone(), Value::Text(v));
-            }
-            None => report.errors.push(self.common.error(
-                "postcode.format",
-                MessageArgs::default(),
-                vec![name.clone()],
-                cx.lang,
-            )),
-        }
-    }
-
-    fn present(&self, value: &Value, out: &mut FormInput) {
-        if let Value::Text(s) = value {
-            out.0.insert(self.common.name.clone(), vec![s.clone()]);
-        }
-    }
-
-    fn display(&self, value: &Value, _lang: Language) -> Vec<String> {
-        value
-            .as_text()
-            .map(|s| vec![s.to_owned()])
-            .unwrap_or_default()
-    }
-
-    fn view(&self, lang: Language) -> serde_json::Value {
-        let mut m = self.common.base_view(lang);
-        m.insert(
-            "autocomplete".into(),
-            self.params
-                .autocomplete
-                .clone()
-                .unwrap_or_else(|| "postal-code".into())
-                .into(),
-        );
-        serde_json::Value::Object(m)
-    }
 }
 
 #[cfg(test)]

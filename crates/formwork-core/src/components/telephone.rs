@@ -2,12 +2,9 @@
 
 use serde::Deserialize;
 
-use super::{Component, FieldCommon, FieldSpec, ValidationContext, ValueType, single_text};
-use crate::answers::{FormInput, Value};
+use super::formatted::FormattedInput;
+use super::{Component, FieldSpec};
 use crate::compile::CompileContext;
-use crate::messages::MessageArgs;
-use crate::report::PageReport;
-use crate::text::Language;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,17 +16,18 @@ struct Params {
     autocomplete: Option<String>,
 }
 
-#[derive(Debug)]
-struct Telephone {
-    common: FieldCommon,
-    params: Params,
-}
-
 pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Box<dyn Component>> {
     spec.reject_rules(cx);
     let common = spec.common(cx);
     let params: Params = spec.parse_params(cx)?;
-    Some(Box::new(Telephone { common, params }))
+    let international = params.international;
+    Some(Box::new(FormattedInput {
+        common,
+        autocomplete: params.autocomplete.unwrap_or_else(|| "tel".into()),
+        required_code: "telephone.required",
+        format_code: "telephone.format",
+        normalise: Box::new(move |s: &str| normalise_telephone(s, international)),
+    }))
 }
 
 /// Normalises a UK number to its national form (`07700900982`); `+44`/`0044` become `0`.
@@ -60,73 +58,6 @@ pub(crate) fn normalise_telephone(s: &str, international: bool) -> Option<String
         Some(_) if !plus => None,
         _ if international && (8..=15).contains(&digits.len()) => Some(format!("+{digits}")),
         _ => None,
-    }
-}
-
-impl Component for Telephone {
-    fn common(&self) -> &FieldCommon {
-        &self.common
-    }
-
-    fn inputs(&self) -> Vec<String> {
-        vec![self.common.name.clone()]
-    }
-
-    fn value_type(&self) -> ValueType {
-        ValueType::Text
-    }
-
-    fn validate(&self, input: &FormInput, cx: &ValidationContext, report: &mut PageReport) {
-        let name = &self.common.name;
-        let raw = single_text(input, name);
-        if raw.is_empty() {
-            if !self.common.optional {
-                report.errors.push(self.common.error(
-                    "telephone.required",
-                    MessageArgs::default(),
-                    vec![name.clone()],
-                    cx.lang,
-                ));
-            }
-            return;
-        }
-        match normalise_telephone(&raw, self.params.international) {
-            Some(v) => {
-                report.values.insert(name.clone(), Value::Text(v));
-            }
-            None => report.errors.push(self.common.error(
-                "telephone.format",
-                MessageArgs::default(),
-                vec![name.clone()],
-                cx.lang,
-            )),
-        }
-    }
-
-    fn present(&self, value: &Value, out: &mut FormInput) {
-        if let Value::Text(s) = value {
-            out.0.insert(self.common.name.clone(), vec![s.clone()]);
-        }
-    }
-
-    fn display(&self, value: &Value, _lang: Language) -> Vec<String> {
-        value
-            .as_text()
-            .map(|s| vec![s.to_owned()])
-            .unwrap_or_default()
-    }
-
-    fn view(&self, lang: Language) -> serde_json::Value {
-        let mut m = self.common.base_view(lang);
-        m.insert(
-            "autocomplete".into(),
-            self.params
-                .autocomplete
-                .clone()
-                .unwrap_or_else(|| "tel".into())
-                .into(),
-        );
-        serde_json::Value::Object(m)
     }
 }
 
