@@ -73,9 +73,9 @@ setup_packages() {
     fi
 }
 
-# Chromium for the browser tests (never a browser downloaded by a tool).
+# Chromium for the browser tests (never a browser downloaded by a tool), and curl for their health check.
 setup_browser() {
-    apt_install chromium fonts-liberation
+    apt_install chromium fonts-liberation curl
 }
 
 # The version of the wasm-bindgen crate: Cargo.lock, else the `=X` pin in Cargo.toml.

@@ -9,7 +9,7 @@
 #   wasm-api     node --test tests/wasm/api.test.mjs
 #   conformance  node tests/wasm/conformance.mjs: every tests/conformance case in WebAssembly,
 #                each `actual` identical to the native engine's
-#   browser      web/tests/run.sh, when it exists
+#   browser      web/tests/run.sh, when it exists (at most FORMWORK_BROWSER_TIMEOUT s, default 1800)
 #
 # Stops at the first failing stage. The last line is `<N> passed, <M> failed` counting stages
 # (`, <K> skipped` follows when a failure stopped the run early).
@@ -58,7 +58,13 @@ stage_browser() {
         echo "no web/tests/run.sh yet: no browser tests to run"
         return 0
     fi
-    bash web/tests/run.sh
+    # A bound, so that a hung browser fails this stage clearly instead of eating CI's 90 minutes.
+    local limit=${FORMWORK_BROWSER_TIMEOUT:-1800}
+    timeout -k 30 "$limit" bash web/tests/run.sh || {
+        local rc=$?
+        ((rc != 124)) || echo "browser tests did not finish within ${limit}s (FORMWORK_BROWSER_TIMEOUT)" >&2
+        return "$rc"
+    }
 }
 
 banner() {

@@ -74,9 +74,12 @@ function own (group, selector) {
   return [...group.querySelectorAll(selector)].filter((el) => formGroup(el) === group)
 }
 
+/** Validation messages: govuk-frontend's character count status is styled as one but is not ours. */
+const MESSAGE = '.govuk-error-message:not(.govuk-character-count__message)'
+
 function clearField (group) {
   group.classList.remove('govuk-form-group--error')
-  for (const message of own(group, '.govuk-error-message')) {
+  for (const message of own(group, MESSAGE)) {
     const owner = group.querySelector(`[aria-describedby~="${message.id}"]`)
     if (owner) {
       const rest = owner.getAttribute('aria-describedby').split(' ').filter((id) => id !== message.id)
@@ -194,7 +197,7 @@ if (script && form) {
     }
     const still = new Set(report.errors.map((e) => e.field))
     for (const group of form.querySelectorAll('.govuk-form-group--error')) {
-      const message = own(group, '.govuk-error-message')[0]
+      const message = own(group, MESSAGE)[0]
       const field = message && message.id.replace(/-error$/, '')
       if (field && !still.has(field)) clearField(group)
     }

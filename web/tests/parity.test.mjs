@@ -15,15 +15,6 @@ import {
 let server
 let browser
 
-before(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
 
 const SUBMIT = 'main form button.govuk-button'
 
@@ -80,6 +71,17 @@ async function submitInBrowser (page, url) {
 }
 
 const FAIL_MODES = ['wasm', 'glue', 'bundle']
+
+describe('parity', () => {
+before(async () => {
+  server = await startServer()
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
 
 describe('client and server show the same errors', () => {
   INVALID.forEach((kase, i) => {
@@ -164,7 +166,9 @@ describe('errors clear as the resident fixes each field (JavaScript on)', () => 
           assert.equal(now.messages.length, now.summaryLinks.length, 'one inline message per summary entry')
         }
       }
-      // Now valid: the form is sent (a POST) and the next page loads.
+      // Now valid: the form is sent (a POST) and the next page loads. (govuk-frontend's
+      // preventDoubleClick ignores a second press of the button within 1 second.)
+      await on.page.waitForTimeout(1_100)
       const posts = []
       on.page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()) })
       await on.page.focus(SUBMIT)
@@ -174,4 +178,5 @@ describe('errors clear as the resident fixes each field (JavaScript on)', () => 
       await on.context.close()
     })
   }
+})
 })

@@ -106,7 +106,11 @@ export async function fillAnswers (page, answers) {
   for (const [kind, name, value] of answers) {
     const css = JSON.stringify(name)
     switch (kind) {
-      case 'text': await page.fill(`[name=${css}]`, value); break
+      case 'text':
+        await page.fill(`[name=${css}]`, value)
+        // A key press, as typing would give: govuk-frontend's character count updates on keyup.
+        await page.press(`[name=${css}]`, 'End')
+        break
       case 'radio': await page.check(`input[type=radio][name=${css}][value=${JSON.stringify(value)}]`); break
       case 'check': await page.check(`input[type=checkbox][name=${css}][value=${JSON.stringify(value)}]`); break
       case 'select': await page.selectOption(`select[name=${css}]`, value); break
