@@ -94,3 +94,53 @@ fn serve_refuses_broken_definitions_with_the_same_messages() {
     assert_eq!(check_out, serve_out);
     std::fs::remove_dir_all(tmp).ok();
 }
+
+#[path = "support/db.rs"]
+mod db;
+
+#[test]
+fn token_create_prints_the_token_once_and_stores_only_its_hash() {
+    for b in db::backends() {
+        let data = b.dir.path().to_string_lossy().into_owned();
+        let mut args = vec![
+            "token",
+            "create",
+            "--form",
+            "over-18-check",
+            "--data",
+            &data,
+        ];
+        if let Some(url) = &b.url {
+            args.extend(["--database", url]);
+        }
+        let (code, stdout, stderr) = formwork(&args);
+        assert_eq!(code, 0, "{}: {stderr}", b.name);
+        let token = stdout.lines().last().unwrap().to_owned();
+        assert!(token.starts_with("fwk_") && token.len() > 40, "{token}");
+        assert_eq!(stdout.lines().count(), 1, "only the token on stdout");
+        let store = b.reopen();
+        let hash = formwork_server::api::token_hash(&token);
+        assert_eq!(
+            store.token_form(&hash).unwrap().as_deref(),
+            Some("over-18-check")
+        );
+        assert_eq!(store.token_form(&token).unwrap(), None, "{}", b.name);
+        if b.url.is_none() {
+            let db = std::fs::read(b.dir.path().join("submissions.sqlite3")).unwrap();
+            let text = String::from_utf8_lossy(&db);
+            assert!(!text.contains(&token), "the token itself is never stored");
+        }
+        let mut bad = args.clone();
+        bad[3] = "no-such-form";
+        let (code, _, stderr) = formwork(&bad);
+        assert_ne!(code, 0);
+        assert!(stderr.contains("no form \"no-such-form\""), "{stderr}");
+        let mut retry = vec!["deliveries", "retry", "--data", &data];
+        if let Some(url) = &b.url {
+            retry.extend(["--database", url]);
+        }
+        let (code, stdout, stderr) = formwork(&retry);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout.trim(), "0 dead-lettered deliveries queued again");
+    }
+}
