@@ -9,6 +9,7 @@
 //!   and of each form's first question page with and without errors.
 //! - `api`: the submissions API (tokens, JSON, CSV, JSON Schema, OpenAPI), webhook delivery
 //!   through the outbox, and retention, on SQLite and on PostgreSQL.
+//! - `instances`: two `formwork serve` processes sharing PostgreSQL, a journey hopping between them.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -29,3 +30,6 @@ mod db;
 
 #[path = "integration/api.rs"]
 mod api;
+
+#[path = "integration/instances.rs"]
+mod instances;
