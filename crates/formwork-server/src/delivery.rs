@@ -33,7 +33,7 @@ pub struct DeliveryConfig {
     pub timeout_ms: u64,
     /// How often to look for due rows when idle.
     pub poll_ms: u64,
-    /// Rows claimed (and sent concurrently) at a time.
+    /// Rows claimed at a time, and the most requests in flight per worker.
     pub batch: u32,
 }
 
@@ -265,24 +265,29 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and sends it; returns how many rows were claimed.
-    pub async fn run_once(&self) -> usize {
+    /// Claims up to `limit` due rows for this worker.
+    async fn claim(&self, limit: u32) -> Vec<Delivery> {
         let store = self.store.clone();
         let owner = self.owner.clone();
         let lease = self.config.lease_ms();
-        let batch = self.config.batch;
-        let claimed = match tokio::task::spawn_blocking(move || {
-            store.claim_deliveries(&owner, now_ms(), lease, batch)
+        match tokio::task::spawn_blocking(move || {
+            store.claim_deliveries(&owner, now_ms(), lease, limit)
         })
         .await
         {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "delivery: claim failed");
-                return 0;
+                Vec::new()
             }
-            Err(_) => return 0,
-        };
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Claims one batch and sends it, waiting for every attempt; returns how many rows were
+    /// claimed. (Tests step the worker with this; `run` keeps a pipeline full instead.)
+    pub async fn run_once(&self) -> usize {
+        let claimed = self.claim(self.config.batch).await;
         let n = claimed.len();
         let mut tasks = tokio::task::JoinSet::new();
         for d in claimed {
@@ -343,21 +348,53 @@ impl Worker {
         }
     }
 
-    /// Runs until `stop` turns true, then releases this worker's leases.
+    /// Runs until `stop` turns true, then waits for attempts in flight and releases this
+    /// worker's leases. Keeps up to `batch` requests in flight: a slow receiver holds one slot,
+    /// not the whole batch.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let idle = Duration::from_millis(self.config.poll_ms);
+        let slots = usize::try_from(self.config.batch.max(1)).unwrap_or(1);
+        let permits = Arc::new(tokio::sync::Semaphore::new(slots));
+        let mut tasks = tokio::task::JoinSet::new();
         loop {
             if *stop.borrow() {
                 break;
             }
-            let claimed = self.run_once().await;
-            if claimed == 0 {
+            // Wait for at least one free slot, then claim as many rows as there are free slots.
+            let first = tokio::select! {
+                p = permits.clone().acquire_owned() => p,
+                _ = stop.changed() => continue,
+            };
+            let Ok(first) = first else { break };
+            let free = u32::try_from(permits.available_permits() + 1).unwrap_or(1);
+            let claimed = self.claim(free).await;
+            if claimed.is_empty() {
+                drop(first);
                 tokio::select! {
                     () = tokio::time::sleep(idle) => {}
                     _ = stop.changed() => {}
                 }
+                continue;
             }
+            let mut first = Some(first);
+            for d in claimed {
+                let permit = match first.take() {
+                    Some(p) => p,
+                    None => match permits.clone().acquire_owned().await {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                };
+                let worker = self.clone();
+                tasks.spawn(async move {
+                    worker.deliver(d).await;
+                    drop(permit);
+                });
+            }
+            // Reap finished attempts so the set does not grow.
+            while tasks.try_join_next().is_some() {}
         }
+        while tasks.join_next().await.is_some() {}
         let store = self.store.clone();
         let owner = self.owner.clone();
         if let Ok(Ok(n)) = tokio::task::spawn_blocking(move || store.release_leases(&owner)).await
