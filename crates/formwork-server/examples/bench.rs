@@ -150,6 +150,7 @@ async fn delivery(args: &[String]) -> Result<(), Error> {
         timeout_ms: 5_000,
         poll_ms: 20,
         batch: 32,
+        allow_http: true,
     };
     let open = |u: Option<&str>| formwork_server::store::open(tmp.path(), u);
     let store = open(url.as_deref())?;
@@ -279,6 +280,8 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
 
 fn seed(store: &Arc<dyn Store>, n: usize) {
     // Through the store, in parallel batches; the store's own commit path.
+    // Recent times: older ones would be purged by retention when the server starts.
+    let now = formwork_server::clock::unix_now();
     let per = n.div_ceil(4);
     std::thread::scope(|scope| {
         for t in 0..4 {
@@ -291,7 +294,7 @@ fn seed(store: &Arc<dyn Store>, n: usize) {
                             form_version: "bench".into(),
                             journey_key: format!("csv-{i}"),
                             answers_json: answers(i),
-                            created_at: 1_772_236_800 + i64::try_from(i).unwrap_or_default(),
+                            created_at: now - i64::try_from(n - i).unwrap_or_default(),
                             deliveries: Vec::new(),
                         })
                         .unwrap();

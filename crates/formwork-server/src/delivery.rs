@@ -35,6 +35,8 @@ pub struct DeliveryConfig {
     pub poll_ms: u64,
     /// Rows claimed at a time, and the most requests in flight per worker.
     pub batch: u32,
+    /// Deliver to `http://` URLs too (tests and local receivers); otherwise only `https://`.
+    pub allow_http: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -46,6 +48,7 @@ impl Default for DeliveryConfig {
             timeout_ms: 10_000,
             poll_ms: 1_000,
             batch: 32,
+            allow_http: false,
         }
     }
 }
@@ -140,7 +143,7 @@ pub enum Outcome {
     Dead(String),
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Looks a signing secret up by environment variable name.
 pub type Secrets = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -171,9 +174,16 @@ impl Worker {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(Duration::from_millis(config.timeout_ms)));
         connector.set_nodelay(true);
+        connector.enforce_http(false);
+        // TLS with the Mozilla roots (webpki-roots), so no system certificate store is needed.
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector);
+            .build(https);
         Self {
             store,
             config,
@@ -208,11 +218,16 @@ impl Worker {
             Ok(u) => u,
             Err(_) => return Outcome::Dead("the webhook URL is not valid".into()),
         };
-        if uri.scheme_str() != Some("http") {
-            return Outcome::Dead(
-                "only http:// URLs are delivered directly; send https through an egress proxy"
-                    .into(),
-            );
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if self.config.allow_http => {}
+            Some("http") => {
+                return Outcome::Dead(
+                    "http:// webhooks are refused: use https:// (or serve with --allow-http-webhooks for local receivers)"
+                        .into(),
+                );
+            }
+            _ => return Outcome::Dead("the webhook URL must be https://".into()),
         }
         let body = body(d);
         let timestamp = now_ms() / 1000;

@@ -153,6 +153,9 @@ struct ServeArgs {
     /// Run no delivery worker in this instance (others sharing the database still deliver).
     #[arg(long)]
     no_deliveries: bool,
+    /// Also deliver webhooks to http:// URLs (local receivers, tests); otherwise https:// only.
+    #[arg(long)]
+    allow_http_webhooks: bool,
 }
 
 fn main() -> ExitCode {
@@ -314,6 +317,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             backoff_ms: args.delivery_backoff_ms.max(1),
             timeout_ms: args.delivery_timeout_secs.max(1) * 1000,
             poll_ms: args.delivery_poll_ms.max(10),
+            allow_http: args.allow_http_webhooks,
             ..formwork_server::delivery::DeliveryConfig::default()
         }),
     };

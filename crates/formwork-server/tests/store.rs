@@ -363,3 +363,25 @@ mod super_cases {
         assert_eq!(again.backend(), b.name);
     }
 }
+
+/// DUR-01: a database that would acknowledge commits before they are durable is refused.
+#[test]
+fn postgres_with_asynchronous_commit_is_refused() {
+    let Some(base) = db::postgres_url() else {
+        return;
+    };
+    let url = format!("{}%20-csynchronous_commit%3Doff", db::fresh_schema(&base));
+    let dir = tempfile::tempdir().unwrap();
+    let err = formwork_server::store::open(dir.path(), Some(&url)).unwrap_err();
+    assert!(err.to_string().contains("synchronous_commit=off"), "{err}");
+}
+
+#[test]
+fn unknown_database_urls_are_refused_without_their_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        formwork_server::store::open(dir.path(), Some("mysql://me:hunter2@db/x")).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("unsupported --database"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}

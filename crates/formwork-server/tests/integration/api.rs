@@ -544,6 +544,7 @@ fn worker(env: &TestEnv, max_attempts: u32) -> Worker {
             timeout_ms: 5_000,
             poll_ms: 5,
             batch: 8,
+            allow_http: true,
         },
     )
     .with_secrets(Arc::new(|name| {
@@ -723,5 +724,40 @@ async fn retention_purges_each_form_after_its_days() {
                 );
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn webhook_urls_must_be_https_unless_http_is_allowed() {
+    // (url, allow_http, status after one attempt, error starts with)
+    let cases: &[(&str, bool, &str, &str)] = &[
+        (
+            "http://127.0.0.1:9/hook",
+            false,
+            "dead",
+            "http:// webhooks are refused",
+        ),
+        ("https://127.0.0.1:9/hook", false, "pending", "transport"),
+        ("http://127.0.0.1:9/hook", true, "pending", "transport"),
+    ];
+    for (hook, allow_http, status, error) in cases {
+        let forms = forms_with_webhook(hook);
+        let env = TestEnv::with(forms.path(), None);
+        let reference = send_adult(&env).await;
+        let w = Worker::new(
+            env.state.0.store.clone(),
+            DeliveryConfig {
+                allow_http: *allow_http,
+                backoff_ms: 60_000,
+                ..DeliveryConfig::default()
+            },
+        )
+        .with_secrets(Arc::new(|_| Some(SECRET.to_owned())));
+        assert_eq!(w.run_once().await, 1);
+        let r = reference.clone();
+        let d = env.store(move |s| s.deliveries(&r).unwrap()).await;
+        assert_eq!(d[0].status, *status, "{hook}: {d:?}");
+        let last = d[0].last_error.clone().unwrap_or_default();
+        assert!(last.starts_with(error), "{hook}: {last}");
     }
 }

@@ -64,7 +64,13 @@ fn start(database: &str, forms: &Path, data: &Path, log_dir: &Path, n: usize) ->
         .arg(data)
         .arg("--forms")
         .arg(forms)
-        .args(["--delivery-backoff-ms", "50", "--delivery-poll-ms", "50"])
+        .args([
+            "--delivery-backoff-ms",
+            "50",
+            "--delivery-poll-ms",
+            "50",
+            "--allow-http-webhooks",
+        ])
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
