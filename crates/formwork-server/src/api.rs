@@ -120,7 +120,10 @@ async fn token_form(state: &AppState, headers: &HeaderMap) -> Result<String, Api
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or(ApiError::Unauthorized)?;

@@ -385,3 +385,37 @@ fn unknown_database_urls_are_refused_without_their_password() {
     assert!(text.contains("unsupported --database"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+/// A data folder made by the previous release (migration 1 only, recorded the old way) is
+/// migrated in place: its submissions stay and the outbox and tokens appear.
+#[test]
+fn sqlite_data_from_before_the_outbox_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = rusqlite::Connection::open(dir.path().join("submissions.sqlite3")).unwrap();
+    old.execute_batch(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY);
+         CREATE TABLE submissions (reference TEXT PRIMARY KEY, form_id TEXT NOT NULL, form_version TEXT NOT NULL,
+             journey_key TEXT NOT NULL UNIQUE, answers TEXT NOT NULL, created_at INTEGER NOT NULL);
+         INSERT INTO schema_migrations (version) VALUES (1);
+         INSERT INTO submissions VALUES ('AAAA-BBBB-CCCC', 'f', 'v', 'k', '{}', 5);",
+    )
+    .unwrap();
+    drop(old);
+    let store = formwork_server::store::open(dir.path(), None).unwrap();
+    assert_eq!(
+        store.submission("AAAA-BBBB-CCCC").unwrap().unwrap().form_id,
+        "f"
+    );
+    let r = store.submit(&sub("f", "k2", 6, &["crm"])).unwrap();
+    assert_eq!(store.deliveries(&r).unwrap().len(), 1);
+    store.create_token("h", "f", 1).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("submissions.sqlite3")).unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [1, 2]);
+}
