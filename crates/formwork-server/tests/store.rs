@@ -419,3 +419,30 @@ fn sqlite_data_from_before_the_outbox_is_migrated() {
         .unwrap();
     assert_eq!(versions, [1, 2]);
 }
+
+/// PRIV-01 on SQLite: after a purge no byte of the deleted answers is left in the database
+/// files (secure_delete, then a truncating checkpoint). Checked by another process: reading the
+/// files in this one would drop SQLite's locks.
+#[test]
+fn purged_answers_leave_no_trace_in_sqlite_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = formwork_server::store::open(dir.path(), None).unwrap();
+    let canary = "canary-8c1f2-answer";
+    let mut s = sub("gone", "g1", 1, &["crm"]);
+    s.answers_json = format!(r#"{{"email":"{canary}"}}"#);
+    store.submit(&s).unwrap();
+    store.submit(&sub("kept", "k1", 1, &[])).unwrap();
+    let grep = || {
+        std::process::Command::new("grep")
+            .args(["-rc", canary])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let before = String::from_utf8_lossy(&grep().stdout).into_owned();
+    assert!(before.lines().any(|l| !l.ends_with(":0")), "{before}");
+    let cutoff = |form: &str| if form == "gone" { 2 } else { 0 };
+    assert_eq!(store.purge_submissions(&cutoff).unwrap(), 1);
+    let after = String::from_utf8_lossy(&grep().stdout).into_owned();
+    assert!(after.lines().all(|l| l.ends_with(":0")), "{after}");
+}

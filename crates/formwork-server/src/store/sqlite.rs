@@ -126,6 +126,8 @@ impl SqliteStore {
         let mut sessions = open_db(&dir.join("sessions.sqlite3"), "NORMAL", 1)?;
         migrate(&mut sessions, SESSION_MIGRATIONS)?;
         let mut submissions = open_db(&dir.join("submissions.sqlite3"), "FULL", 2)?;
+        // Deleted answers are overwritten, not left in free pages (PRIV-01).
+        submissions.execute_batch("PRAGMA secure_delete=ON;")?;
         migrate(&mut submissions, SUBMISSION_MIGRATIONS)?;
         Ok(Self {
             sessions: Mutex::new(sessions),
@@ -297,6 +299,11 @@ impl Store for SqliteStore {
             )?;
         }
         tx.commit()?;
+        if deleted > 0 {
+            // Copy the overwritten pages back and empty the WAL, so no old page image with the
+            // deleted answers is left in it.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(deleted)
     }
 

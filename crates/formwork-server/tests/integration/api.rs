@@ -481,12 +481,19 @@ struct Receiver {
     seen: Arc<Mutex<Vec<Hit>>>,
     fail_first: usize,
     gone: bool,
+    /// Answer 429 with `Retry-After: 2`.
+    too_many: bool,
 }
 
 async fn start_receiver(r: Receiver) -> String {
     use axum::extract::State;
     use axum::http::HeaderMap;
-    async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+    async fn hook(
+        State(r): State<Receiver>,
+        headers: HeaderMap,
+        body: String,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
         let h = |n: &str| {
             headers
                 .get(n)
@@ -498,12 +505,14 @@ async fn start_receiver(r: Receiver) -> String {
         let mut seen = r.seen.lock().unwrap();
         let before = seen.iter().filter(|s| s.0 == id).count();
         seen.push((id, h("webhook-timestamp"), h("webhook-signature"), body));
-        if r.gone {
-            StatusCode::GONE
+        if r.too_many {
+            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")]).into_response()
+        } else if r.gone {
+            StatusCode::GONE.into_response()
         } else if before < r.fail_first {
-            StatusCode::INTERNAL_SERVER_ERROR
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         } else {
-            StatusCode::NO_CONTENT
+            StatusCode::NO_CONTENT.into_response()
         }
     }
     let app = axum::Router::new()
@@ -760,4 +769,28 @@ async fn webhook_urls_must_be_https_unless_http_is_allowed() {
         let last = d[0].last_error.clone().unwrap_or_default();
         assert!(last.starts_with(error), "{hook}: {last}");
     }
+}
+
+/// DLV-04: a 429 with `Retry-After` is waited out even when the backoff is shorter.
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let receiver = Receiver {
+        too_many: true,
+        ..Receiver::default()
+    };
+    let hook = start_receiver(receiver.clone()).await;
+    let forms = forms_with_webhook(&hook);
+    let env = TestEnv::with(forms.path(), None);
+    let reference = send_adult(&env).await;
+    let before = formwork_server::delivery::now_ms();
+    assert_eq!(worker(&env, 10).run_once().await, 1);
+    let d = env.store(move |s| s.deliveries(&reference).unwrap()).await;
+    assert_eq!(d[0].status, "pending");
+    assert_eq!(d[0].last_error.as_deref(), Some("HTTP 429"));
+    let wait = d[0].next_attempt_at_ms.unwrap() - before;
+    assert!(
+        wait >= 2_000,
+        "retried after {wait} ms, not the 2 s asked for"
+    );
+    assert_eq!(receiver.seen.lock().unwrap().len(), 1);
 }
