@@ -4,7 +4,9 @@
 #   setup        scripts/setup.sh test (Debian packages, wasm-bindgen CLI, npm ci; fast when present)
 #   fmt          cargo fmt --all --check
 #   clippy       cargo clippy --workspace --all-targets -- -D warnings
-#   test         cargo test --workspace --no-fail-fast (also writes target/conformance-native.json)
+#   test         cargo test --workspace --no-fail-fast (also writes target/conformance-native.json),
+#                with a throwaway PostgreSQL on 127.0.0.1 (scripts/postgres.sh) so every store test
+#                and the two-instance test run against PostgreSQL as well as SQLite
 #   wasm-build   scripts/wasm-build.sh (formwork-core and formwork-wasm for wasm32)
 #   wasm-api     node --test tests/wasm/api.test.mjs
 #   conformance  node tests/wasm/conformance.mjs: every tests/conformance case in WebAssembly,
@@ -42,7 +44,12 @@ fi
 stage_setup() { setup_main test; }
 stage_fmt() { cargo fmt --all --check; }
 stage_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
-stage_test() { cargo test --workspace --no-fail-fast; }
+stage_test() {
+    # shellcheck source=scripts/postgres.sh
+    source "$ROOT/scripts/postgres.sh"
+    postgres_start # exports FORMWORK_TEST_DATABASE_URL; stopped when this stage's subshell exits
+    cargo test --workspace --no-fail-fast
+}
 stage_wasm-build() { bash scripts/wasm-build.sh; }
 stage_wasm-api() { node --test tests/wasm/api.test.mjs; }
 stage_conformance() {

@@ -482,6 +482,16 @@ async fn send(
         journey_key: journey.key.clone(),
         answers_json: serde_json::to_string(&journey.answers.values).unwrap_or_default(),
         created_at: crate::clock::unix_now(),
+        deliveries: form
+            .definition
+            .webhooks
+            .iter()
+            .map(|w| crate::store::NewDelivery {
+                webhook: w.name.clone(),
+                url: w.url.clone(),
+                secret_env: w.secret_env.clone(),
+            })
+            .collect(),
     };
     let store = state.0.store.clone();
     let reference = match tokio::task::spawn_blocking(move || store.submit(&submission)).await {

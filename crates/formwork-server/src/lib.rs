@@ -3,14 +3,17 @@
 //!
 //! `app(state) -> Router` builds the whole application, testable without a socket.
 
+pub mod api;
 pub mod assets;
 pub mod catalog;
 pub mod clock;
+pub mod delivery;
 pub mod dev;
 pub mod gallery;
 pub mod journey;
 pub mod page;
 pub mod render;
+pub mod retention;
 pub mod routes;
 pub mod schema;
 pub mod serve;

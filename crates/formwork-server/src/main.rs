@@ -1,4 +1,5 @@
-//! The `formwork` command: `check` definitions, `serve` forms.
+//! The `formwork` command: `check` definitions, `serve` forms, make API `token`s, retry dead
+//! `deliveries`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,11 +25,76 @@ enum Command {
     },
     /// Serve every form as a GOV.UK service (JavaScript optional), with an embedded SQLite store.
     Serve(ServeArgs),
+    /// API tokens for the submissions API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Webhook deliveries in the outbox.
+    Deliveries {
+        #[command(subcommand)]
+        command: DeliveriesCommand,
+    },
     /// Write (or with --verify, compare) the published JSON Schemas for definitions.
     Schemas {
         /// Fail if the files differ from what the engine accepts, instead of writing them.
         #[arg(long)]
         verify: bool,
+    },
+}
+
+/// Where the store is: the same options as `serve`.
+#[derive(Debug, clap::Args)]
+struct StoreArgs {
+    /// Folder for the embedded SQLite store (created on first run).
+    #[arg(long, default_value = "formwork-data")]
+    data: PathBuf,
+    /// A PostgreSQL URL (postgres://user:password@host:port/database) instead of SQLite.
+    #[arg(long, env = "FORMWORK_DATABASE")]
+    database: Option<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> anyhow::Result<std::sync::Arc<dyn formwork_server::store::Store>> {
+        Ok(formwork_server::store::open(
+            &self.data,
+            self.database.as_deref(),
+        )?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Make a token for one form's submissions; prints it once, as the last line (only its hash is kept).
+    Create {
+        /// The form's id.
+        #[arg(long)]
+        form: String,
+        /// Folder of form definitions (the form must exist there).
+        #[arg(long, default_value = "forms")]
+        forms: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeliveriesCommand {
+    /// Put dead-lettered deliveries back in the queue (all, one form's, or one by id).
+    Retry {
+        /// Only this delivery id (`msg_…`).
+        #[arg(long)]
+        id: Option<String>,
+        /// Only this form's deliveries.
+        #[arg(long)]
+        form: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Count deliveries by status.
+    Status {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -40,9 +106,8 @@ struct ServeArgs {
     /// Address to listen on. Keep the default (loopback) behind a reverse proxy.
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
-    /// Folder for the embedded SQLite store (created on first run).
-    #[arg(long, default_value = "formwork-data")]
-    data: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Folder of form definitions.
     #[arg(long, default_value = "forms")]
     forms: PathBuf,
@@ -73,6 +138,24 @@ struct ServeArgs {
     /// `council` (neutral header and footer) or `govuk` (only for services on gov.uk).
     #[arg(long, env = "FORMWORK_THEME", default_value = "council", value_parser = ["council", "govuk"])]
     theme: String,
+    /// Attempts before a webhook delivery is dead-lettered.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    delivery_attempts: u32,
+    /// The first retry's delay in milliseconds (doubling each time, up to an hour).
+    #[arg(long, default_value_t = 30_000)]
+    delivery_backoff_ms: u64,
+    /// Webhook request timeout in seconds.
+    #[arg(long, default_value_t = 10)]
+    delivery_timeout_secs: u64,
+    /// How often an idle worker looks for due deliveries, in milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    delivery_poll_ms: u64,
+    /// Run no delivery worker in this instance (others sharing the database still deliver).
+    #[arg(long)]
+    no_deliveries: bool,
+    /// Also deliver webhooks to http:// URLs (local receivers, tests); otherwise https:// only.
+    #[arg(long)]
+    allow_http_webhooks: bool,
 }
 
 fn main() -> ExitCode {
@@ -118,6 +201,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Serve(args) => serve(args),
+        Command::Token {
+            command: TokenCommand::Create { form, forms, store },
+        } => {
+            if !forms.join(format!("{form}.json")).is_file() {
+                anyhow::bail!("no form {form:?} in {}", forms.display());
+            }
+            let store = store.open()?;
+            let token = formwork_server::api::new_token();
+            store.create_token(
+                &formwork_server::api::token_hash(&token),
+                &form,
+                formwork_server::clock::unix_now(),
+            )?;
+            eprintln!(
+                "formwork token: a token for the {form} form's submissions; it is shown once, keep it secret:"
+            );
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deliveries {
+            command: DeliveriesCommand::Retry { id, form, store },
+        } => {
+            let store = store.open()?;
+            let n = store.retry_dead(
+                &formwork_server::store::RetrySelector { id, form_id: form },
+                formwork_server::delivery::now_ms(),
+            )?;
+            println!(
+                "{n} dead-lettered deliver{} queued again",
+                if n == 1 { "y" } else { "ies" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deliveries {
+            command: DeliveriesCommand::Status { store },
+        } => {
+            let c = store.open()?.delivery_counts()?;
+            println!(
+                "pending {}, delivered {}, dead {}",
+                c.pending, c.delivered, c.dead
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schemas { verify } => {
             use formwork_server::schema::{
                 COMPONENT_SCHEMA_PATH, FORM_SCHEMA_PATH, component_schema, form_schema,
@@ -171,7 +297,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let opts = formwork_server::serve::ServeOptions {
         host: args.host,
         port: args.port,
-        data: args.data,
+        data: args.store.data,
+        database: args.store.database,
         forms: args.forms,
         components: args.components,
         web: args.web,
@@ -185,6 +312,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             colour: args.brand_colour,
             theme: args.theme,
         },
+        delivery: (!args.no_deliveries).then(|| formwork_server::delivery::DeliveryConfig {
+            max_attempts: args.delivery_attempts,
+            backoff_ms: args.delivery_backoff_ms.max(1),
+            timeout_ms: args.delivery_timeout_secs.max(1) * 1000,
+            poll_ms: args.delivery_poll_ms.max(10),
+            allow_http: args.allow_http_webhooks,
+            ..formwork_server::delivery::DeliveryConfig::default()
+        }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
             "/forms/{form}/{page}",
             get(journey::show).post(journey::submit),
         )
+        .merge(crate::api::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -3,12 +3,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::catalog::{self, Problems};
 use crate::clock::Clock;
 use crate::state::{AppState, Branding, Config};
-use crate::store::SqliteStore;
 
 /// Options for `serve`.
 #[derive(Debug, Clone)]
@@ -19,6 +17,8 @@ pub struct ServeOptions {
     pub port: u16,
     /// Data directory for the embedded store.
     pub data: PathBuf,
+    /// A `postgres://` URL: use PostgreSQL instead of SQLite in `data`.
+    pub database: Option<String>,
     /// Forms folder.
     pub forms: PathBuf,
     /// Components folder.
@@ -35,6 +35,8 @@ pub struct ServeOptions {
     pub today: Option<time::Date>,
     /// Deployment branding.
     pub branding: Branding,
+    /// Webhook delivery settings; `None` runs no delivery worker in this instance.
+    pub delivery: Option<crate::delivery::DeliveryConfig>,
 }
 
 /// Why serving could not start.
@@ -62,7 +64,7 @@ pub enum ServeError {
 /// Definition problems or a store that cannot be opened.
 pub fn build_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
     let catalog = catalog::load(&opts.forms, &opts.components).map_err(ServeError::Definitions)?;
-    let store = SqliteStore::open(&opts.data)?;
+    let store = crate::store::open(&opts.data, opts.database.as_deref())?;
     let config = Config {
         forms_dir: opts.forms.clone(),
         components_dir: opts.components.clone(),
@@ -73,7 +75,7 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
         clock: opts.today.map_or(Clock::London, Clock::Fixed),
         branding: opts.branding.clone(),
     };
-    Ok(AppState::new(config, catalog, Arc::new(store)))
+    Ok(AppState::new(config, catalog, store))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -102,23 +104,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     } else {
         None
     };
-    // Expired sessions are deleted every ten minutes.
-    let purge_store = state.0.store.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            let store = purge_store.clone();
-            match tokio::task::spawn_blocking(move || {
-                store.purge_sessions(crate::clock::unix_now())
-            })
-            .await
-            {
-                Ok(Ok(n)) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "session purge failed"),
-                _ => {}
-            }
-        }
+    spawn_purge_jobs(&state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = opts.delivery.clone().map(|config| {
+        let worker = crate::delivery::Worker::new(state.0.store.clone(), config);
+        tracing::info!(owner = worker.owner(), "delivery worker started");
+        tokio::spawn(worker.run(stop_rx))
     });
     let addr = SocketAddr::new(opts.host, opts.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -129,10 +120,47 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         "serving {forms} form(s) on http://{addr}/ (today is {})",
         state.0.config.clock.today()
     );
-    axum::serve(listener, crate::app(state))
+    tracing::info!(store = state.0.store.backend(), "store open");
+    let served = axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|source| ServeError::Listen { addr, source })
+        .map_err(|source| ServeError::Listen { addr, source });
+    // Stop the worker and let it release its leases so another instance can take over.
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(15), w).await;
+    }
+    served
+}
+
+/// Every ten minutes: delete expired sessions and submissions past their form's retention.
+fn spawn_purge_jobs(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let store = state.0.store.clone();
+            let catalog = state.catalog();
+            let result = tokio::task::spawn_blocking(move || {
+                let now = crate::clock::unix_now();
+                let sessions = store.purge_sessions(now)?;
+                let submissions = crate::retention::purge(store.as_ref(), &catalog, now)?;
+                Ok::<_, crate::store::StoreError>((sessions, submissions))
+            })
+            .await;
+            match result {
+                Ok(Ok((sessions, submissions))) if sessions + submissions > 0 => tracing::info!(
+                    event = "deleted",
+                    sessions,
+                    submissions,
+                    "expired sessions and submissions deleted"
+                ),
+                Ok(Err(e)) => tracing::warn!(error = %e, "purge failed"),
+                _ => {}
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -1,20 +1,31 @@
-//! Storage: sessions and submissions in embedded SQLite (WAL), behind the `Store` trait so
-//! other databases can follow.
+//! Storage behind one `Store` trait: sessions, submissions with their outbox rows (written in
+//! one transaction), API tokens (by hash) and the delivery outbox, in embedded SQLite
+//! (`sqlite`, the default) or PostgreSQL (`postgres`, for several instances).
 //!
-//! Submissions live in their own database file with `synchronous=FULL`, so a reference is
-//! shown only after a durable commit; sessions use `synchronous=NORMAL` in another file.
+//! Both backends apply versioned migrations at startup (`schema_migrations`). Times of
+//! submissions are Unix seconds; outbox times are Unix milliseconds.
+
+pub mod postgres;
+pub mod sqlite;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+pub use self::postgres::PostgresStore;
+pub use self::sqlite::SqliteStore;
 
 /// A storage failure (infrastructure, never user input).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database reported an error.
+    /// SQLite reported an error.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error.
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::Error),
     /// A lock was poisoned by a panic elsewhere.
     #[error("the store is unavailable")]
     Poisoned,
@@ -26,6 +37,25 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The database URL is not one Formwork understands.
+    #[error(
+        "unsupported --database {0:?}: use postgres://user@host:port/db (or leave it out for SQLite in --data)"
+    )]
+    Url(String),
+    /// A durability setting is wrong (DUR-01): the server refuses to start.
+    #[error("unsafe database setting: {0}")]
+    Durability(String),
+}
+
+/// A webhook target captured with a submission (its outbox row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// The target's name in the form definition.
+    pub webhook: String,
+    /// The URL to POST to.
+    pub url: String,
+    /// The environment variable holding the signing secret (never the secret).
+    pub secret_env: String,
 }
 
 /// A submission to store.
@@ -41,6 +71,8 @@ pub struct NewSubmission {
     pub answers_json: String,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
+    /// Outbox rows written in the same transaction as the submission.
+    pub deliveries: Vec<NewDelivery>,
 }
 
 /// A stored submission.
@@ -58,6 +90,104 @@ pub struct StoredSubmission {
     pub created_at: i64,
 }
 
+/// Where a page of submissions starts: after this (time, reference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    /// The reference.
+    pub reference: String,
+}
+
+/// A page of one form's submissions, oldest first, by (created_at, reference).
+#[derive(Debug, Clone)]
+pub struct SubmissionQuery {
+    /// The form.
+    pub form_id: String,
+    /// Only submissions at or after this time (seconds).
+    pub from: Option<i64>,
+    /// Only submissions before this time (seconds).
+    pub until: Option<i64>,
+    /// Only submissions after this cursor.
+    pub after: Option<Cursor>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+impl SubmissionQuery {
+    pub(crate) fn bounds(&self) -> (i64, i64, i64, String) {
+        let (c_at, c_ref) = self.after.as_ref().map_or((i64::MIN, String::new()), |c| {
+            (c.created_at, c.reference.clone())
+        });
+        (
+            self.from.unwrap_or(i64::MIN),
+            self.until.unwrap_or(i64::MAX),
+            c_at,
+            c_ref,
+        )
+    }
+}
+
+/// An outbox row claimed for delivery, with what is needed to build the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The delivery id: the idempotency key (`webhook-id`), stable across retries.
+    pub id: String,
+    /// The submission's reference.
+    pub reference: String,
+    /// The form.
+    pub form_id: String,
+    /// The form version.
+    pub form_version: String,
+    /// The webhook's name.
+    pub webhook: String,
+    /// The URL.
+    pub url: String,
+    /// The environment variable holding the secret.
+    pub secret_env: String,
+    /// Attempts so far, including this one.
+    pub attempts: u32,
+    /// The submission's answers as JSON.
+    pub answers_json: String,
+    /// When the submission was made (seconds).
+    pub submitted_at: i64,
+    /// When the row was written (milliseconds).
+    pub created_at_ms: i64,
+}
+
+/// A delivery's state for the API.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryStatus {
+    /// The delivery id (idempotency key).
+    pub id: String,
+    /// The submission's reference.
+    pub reference: String,
+    /// The webhook's name.
+    pub webhook: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last failure, if any (status code or transport error; never the body).
+    pub last_error: Option<String>,
+    /// When the row was written (milliseconds).
+    pub created_at_ms: i64,
+    /// When it is next tried (pending only).
+    pub next_attempt_at_ms: Option<i64>,
+    /// When it was delivered.
+    pub delivered_at_ms: Option<i64>,
+}
+
+/// Which dead letters to retry.
+#[derive(Debug, Clone, Default)]
+pub struct RetrySelector {
+    /// Only this delivery id.
+    pub id: Option<String>,
+    /// Only this form's.
+    pub form_id: Option<String>,
+}
+
 /// What a session lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionLookup {
@@ -67,8 +197,11 @@ pub enum SessionLookup {
     Gone,
 }
 
-/// Sessions and submissions.
+/// Sessions, submissions, tokens and the outbox. Every method blocks: call it from
+/// `spawn_blocking` (PostgreSQL's client must never run on an async worker thread).
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Which backend: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
     /// Loads a live session.
     ///
     /// # Errors
@@ -90,7 +223,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// # Errors
     /// On database failure.
     fn delete_session(&self, id: &str) -> Result<(), StoreError>;
-    /// Stores a submission durably, once per journey key, and returns its reference.
+    /// Stores a submission and its outbox rows durably in one transaction, once per journey
+    /// key, and returns its reference (the first one for a repeated key).
     ///
     /// # Errors
     /// On database failure.
@@ -100,11 +234,84 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// # Errors
     /// On database failure.
     fn submission(&self, reference: &str) -> Result<Option<StoredSubmission>, StoreError>;
+    /// A page of a form's submissions, oldest first.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn list_submissions(
+        &self,
+        query: &SubmissionQuery,
+    ) -> Result<Vec<StoredSubmission>, StoreError>;
     /// Deletes expired sessions; returns how many.
     ///
     /// # Errors
     /// On database failure.
     fn purge_sessions(&self, now: i64) -> Result<usize, StoreError>;
+    /// Deletes submissions made before `cutoff(form_id)` (seconds), with their outbox rows;
+    /// returns how many submissions.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn purge_submissions(&self, cutoff: &dyn Fn(&str) -> i64) -> Result<usize, StoreError>;
+    /// Stores an API token's hash for a form.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn create_token(&self, hash: &str, form_id: &str, now: i64) -> Result<(), StoreError>;
+    /// The form a token hash gives access to.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn token_form(&self, hash: &str) -> Result<Option<String>, StoreError>;
+    /// Claims up to `limit` due pending deliveries for `owner` until `now_ms + lease_ms`,
+    /// counting an attempt on each. A row leased by another owner is never returned until its
+    /// lease expires.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn claim_deliveries(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// Marks a delivery delivered (if `owner` still holds it); returns whether it did.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn complete_delivery(&self, id: &str, owner: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// Records a failed attempt: retried at `retry_at_ms`, or dead-lettered when `None`.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn fail_delivery(
+        &self,
+        id: &str,
+        owner: &str,
+        error: &str,
+        retry_at_ms: Option<i64>,
+    ) -> Result<bool, StoreError>;
+    /// Releases every lease `owner` holds (graceful shutdown).
+    ///
+    /// # Errors
+    /// On database failure.
+    fn release_leases(&self, owner: &str) -> Result<usize, StoreError>;
+    /// Every delivery of a submission.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn deliveries(&self, reference: &str) -> Result<Vec<DeliveryStatus>, StoreError>;
+    /// Puts dead letters back in the queue with a fresh attempt count; returns how many.
+    ///
+    /// # Errors
+    /// On database failure.
+    fn retry_dead(&self, selector: &RetrySelector, now_ms: i64) -> Result<usize, StoreError>;
+    /// Counts deliveries by status (`pending`, `delivered`, `dead`).
+    ///
+    /// # Errors
+    /// On database failure.
+    fn delivery_counts(&self) -> Result<DeliveryCounts, StoreError>;
     /// Checks the store answers.
     ///
     /// # Errors
@@ -112,11 +319,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn ping(&self) -> Result<(), StoreError>;
 }
 
-/// The embedded SQLite store.
-#[derive(Debug)]
-pub struct SqliteStore {
-    sessions: Mutex<Connection>,
-    submissions: Mutex<Connection>,
+/// How many deliveries are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryCounts {
+    /// Waiting or being tried.
+    pub pending: u64,
+    /// Delivered.
+    pub delivered: u64,
+    /// Dead letters.
+    pub dead: u64,
 }
 
 const REFERENCE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -137,177 +348,41 @@ pub fn new_reference() -> String {
         .join("-")
 }
 
-impl SqliteStore {
-    /// Opens (creating on first run) the store in `dir`.
-    ///
-    /// # Errors
-    /// When the directory or databases cannot be created.
-    pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let sessions = Connection::open(dir.join("sessions.sqlite3"))?;
-        sessions.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY);
-             CREATE TABLE IF NOT EXISTS sessions (
-                 id TEXT PRIMARY KEY,
-                 data TEXT NOT NULL,
-                 updated_at INTEGER NOT NULL,
-                 expires_at INTEGER NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
-             INSERT OR IGNORE INTO schema_migrations (version) VALUES (1);",
-        )?;
-        let submissions = Connection::open(dir.join("submissions.sqlite3"))?;
-        submissions.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY);
-             CREATE TABLE IF NOT EXISTS submissions (
-                 reference TEXT PRIMARY KEY,
-                 form_id TEXT NOT NULL,
-                 form_version TEXT NOT NULL,
-                 journey_key TEXT NOT NULL UNIQUE,
-                 answers TEXT NOT NULL,
-                 created_at INTEGER NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS submissions_form_created ON submissions (form_id, created_at);
-             INSERT OR IGNORE INTO schema_migrations (version) VALUES (1);",
-        )?;
-        Ok(Self {
-            sessions: Mutex::new(sessions),
-            submissions: Mutex::new(submissions),
-        })
-    }
+/// A new delivery id (the idempotency key sent as `webhook-id`).
+#[must_use]
+pub fn new_delivery_id() -> String {
+    format!("msg_{}", crate::session::random_token(16))
 }
 
-impl Store for SqliteStore {
-    fn load_session(&self, id: &str, now: i64) -> Result<SessionLookup, StoreError> {
-        let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
-        let data: Option<String> = conn
-            .query_row(
-                "SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2",
-                params![id, now],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(data.map_or(SessionLookup::Gone, SessionLookup::Found))
-    }
-
-    fn save_session(
-        &self,
-        id: &str,
-        data: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
-        conn.execute(
-            "INSERT INTO sessions (id, data, updated_at, expires_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
-            params![id, data, now, expires_at],
-        )?;
-        Ok(())
-    }
-
-    fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
-        conn.execute("DELETE FROM sessions WHERE id = ?1", params![id])?;
-        Ok(())
-    }
-
-    fn submit(&self, s: &NewSubmission) -> Result<String, StoreError> {
-        let mut conn = self.submissions.lock().map_err(|_| StoreError::Poisoned)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT reference FROM submissions WHERE journey_key = ?1",
-                params![s.journey_key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(reference) = existing {
-            return Ok(reference);
-        }
-        // A clash of random references is astronomically unlikely, but never fatal.
-        let mut reference = new_reference();
-        for _ in 0..5 {
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM submissions WHERE reference = ?1)",
-                params![reference],
-                |r| r.get(0),
-            )?;
-            if !taken {
-                break;
+/// Opens the store: PostgreSQL when `database` is a `postgres://` URL, else SQLite in `data`.
+/// Runs on its own thread, so it is safe to call from async code at startup.
+///
+/// # Errors
+/// When the database cannot be opened or migrated, or a durability setting is unsafe.
+pub fn open(data: &Path, database: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
+    match database.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(Arc::new(SqliteStore::open(data)?)),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let url = url.to_owned();
+            let opened = std::thread::scope(|s| s.spawn(|| PostgresStore::open(&url)).join());
+            match opened {
+                Ok(r) => Ok(Arc::new(r?)),
+                Err(_) => Err(StoreError::Poisoned),
             }
-            reference = new_reference();
         }
-        tx.execute(
-            "INSERT INTO submissions (reference, form_id, form_version, journey_key, answers, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![reference, s.form_id, s.form_version, s.journey_key, s.answers_json, s.created_at],
-        )?;
-        tx.commit()?;
-        Ok(reference)
-    }
-
-    fn submission(&self, reference: &str) -> Result<Option<StoredSubmission>, StoreError> {
-        let conn = self.submissions.lock().map_err(|_| StoreError::Poisoned)?;
-        Ok(conn
-            .query_row(
-                "SELECT reference, form_id, form_version, answers, created_at FROM submissions WHERE reference = ?1",
-                params![reference],
-                |r| {
-                    Ok(StoredSubmission {
-                        reference: r.get(0)?,
-                        form_id: r.get(1)?,
-                        form_version: r.get(2)?,
-                        answers_json: r.get(3)?,
-                        created_at: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    fn purge_sessions(&self, now: i64) -> Result<usize, StoreError> {
-        let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
-        Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now])?)
-    }
-
-    fn ping(&self) -> Result<(), StoreError> {
-        for db in [&self.sessions, &self.submissions] {
-            let conn = db.lock().map_err(|_| StoreError::Poisoned)?;
-            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
-        }
-        Ok(())
+        Some(other) => Err(StoreError::Url(redact(other))),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn submissions_are_idempotent_per_journey() {
-        let dir = std::env::temp_dir().join(format!("formwork-store-{}", std::process::id()));
-        let store = SqliteStore::open(&dir).unwrap();
-        let s = NewSubmission {
-            form_id: "f".into(),
-            form_version: "v".into(),
-            journey_key: "k1".into(),
-            answers_json: "{}".into(),
-            created_at: 1,
-        };
-        let a = store.submit(&s).unwrap();
-        let b = store.submit(&s).unwrap();
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 14);
-        assert!(
-            a.chars()
-                .all(|c| c == '-' || REFERENCE_ALPHABET.contains(&(c as u8)))
-        );
-        assert_eq!(store.submission(&a).unwrap().unwrap().form_id, "f");
-        std::fs::remove_dir_all(dir).ok();
+/// A database URL without its password, for messages.
+#[must_use]
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }

@@ -94,3 +94,97 @@ fn serve_refuses_broken_definitions_with_the_same_messages() {
     assert_eq!(check_out, serve_out);
     std::fs::remove_dir_all(tmp).ok();
 }
+
+#[path = "support/db.rs"]
+mod db;
+
+#[test]
+fn token_create_prints_the_token_once_and_stores_only_its_hash() {
+    for b in db::backends() {
+        let data = b.dir.path().to_string_lossy().into_owned();
+        let mut args = vec![
+            "token",
+            "create",
+            "--form",
+            "over-18-check",
+            "--data",
+            &data,
+        ];
+        if let Some(url) = &b.url {
+            args.extend(["--database", url]);
+        }
+        let (code, stdout, stderr) = formwork(&args);
+        assert_eq!(code, 0, "{}: {stderr}", b.name);
+        let token = stdout.lines().last().unwrap().to_owned();
+        assert!(token.starts_with("fwk_") && token.len() > 40, "{token}");
+        assert_eq!(stdout.lines().count(), 1, "only the token on stdout");
+        let store = b.reopen();
+        let hash = formwork_server::api::token_hash(&token);
+        assert_eq!(
+            store.token_form(&hash).unwrap().as_deref(),
+            Some("over-18-check")
+        );
+        assert_eq!(store.token_form(&token).unwrap(), None, "{}", b.name);
+        let mut bad = args.clone();
+        bad[3] = "no-such-form";
+        let (code, _, stderr) = formwork(&bad);
+        assert_ne!(code, 0);
+        assert!(stderr.contains("no form \"no-such-form\""), "{stderr}");
+        let mut retry = vec!["deliveries", "retry", "--data", &data];
+        if let Some(url) = &b.url {
+            retry.extend(["--database", url]);
+        }
+        let (code, stdout, stderr) = formwork(&retry);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout.trim(), "0 dead-lettered deliveries queued again");
+        // A dead letter, then `deliveries status` and `deliveries retry` on it.
+        let reference = store
+            .submit(&formwork_server::store::NewSubmission {
+                form_id: "over-18-check".into(),
+                form_version: "v".into(),
+                journey_key: "cli".into(),
+                answers_json: "{}".into(),
+                created_at: 1,
+                deliveries: vec![formwork_server::store::NewDelivery {
+                    webhook: "crm".into(),
+                    url: "https://example.invalid/".into(),
+                    secret_env: "CRM_SECRET".into(),
+                }],
+            })
+            .unwrap();
+        let d = store.claim_deliveries("cli", 1_000, 1_000, 1).unwrap();
+        assert!(
+            store
+                .fail_delivery(&d[0].id, "cli", "HTTP 410", None)
+                .unwrap()
+        );
+        let mut status = vec!["deliveries", "status", "--data", &data];
+        if let Some(url) = &b.url {
+            status.extend(["--database", url]);
+        }
+        assert_eq!(formwork(&status).1.trim(), "pending 0, delivered 0, dead 1");
+        let mut one = retry.clone();
+        one.extend(["--id", &d[0].id]);
+        let (code, stdout, _) = formwork(&one);
+        assert_eq!(
+            (code, stdout.trim()),
+            (0, "1 dead-lettered delivery queued again")
+        );
+        assert_eq!(formwork(&status).1.trim(), "pending 1, delivered 0, dead 0");
+        assert_eq!(store.deliveries(&reference).unwrap()[0].attempts, 0);
+        // Only once every connection is closed: reading the file in this process would drop
+        // SQLite's POSIX locks on it.
+        drop(store);
+        if b.url.is_none() {
+            drop(b.store);
+            for file in ["submissions.sqlite3", "submissions.sqlite3-wal"] {
+                let bytes = std::fs::read(b.dir.path().join(file)).unwrap_or_default();
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(
+                    !text.contains(&token),
+                    "the token itself is never stored ({file})"
+                );
+            }
+        }
+    }
+}

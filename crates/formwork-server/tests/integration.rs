@@ -7,6 +7,9 @@
 //!   limits and escaping.
 //! - `render`: health checks, the component gallery, and HTML snapshots of every component example
 //!   and of each form's first question page with and without errors.
+//! - `api`: the submissions API (tokens, JSON, CSV, JSON Schema, OpenAPI), webhook delivery
+//!   through the outbox, and retention, on SQLite and on PostgreSQL.
+//! - `instances`: two `formwork serve` processes sharing PostgreSQL, a journey hopping between them.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -21,3 +24,12 @@ mod security;
 
 #[path = "integration/render.rs"]
 mod render;
+
+#[path = "support/db.rs"]
+mod db;
+
+#[path = "integration/api.rs"]
+mod api;
+
+#[path = "integration/instances.rs"]
+mod instances;

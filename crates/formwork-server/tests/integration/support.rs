@@ -31,6 +31,7 @@ pub fn options(forms: &Path, data: &Path) -> ServeOptions {
         host: std::net::IpAddr::from([127, 0, 0, 1]),
         port: 0,
         data: data.to_path_buf(),
+        database: None,
         forms: forms.to_path_buf(),
         components: root().join("components"),
         web: root().join("web"),
@@ -42,6 +43,7 @@ pub fn options(forms: &Path, data: &Path) -> ServeOptions {
             theme: "council".into(),
             ..Branding::default()
         },
+        delivery: None,
     }
 }
 
@@ -59,6 +61,26 @@ impl TestEnv {
         let dir = tempfile::tempdir().expect("temporary directory");
         let state = build_state(&options(&root().join("forms"), dir.path())).expect("state builds");
         Self { dir, state }
+    }
+
+    /// State over a forms folder, on SQLite in a temporary folder or on the PostgreSQL `database`.
+    pub fn with(forms: &Path, database: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut opts = options(forms, dir.path());
+        opts.database = database.map(str::to_owned);
+        let state = build_state(&opts).expect("state builds");
+        Self { dir, state }
+    }
+
+    /// Runs a store call off the async thread (PostgreSQL's client needs that).
+    pub async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn formwork_server::store::Store) -> T + Send + 'static,
+    ) -> T {
+        let store = self.state.0.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .expect("store call")
     }
 
     /// The data directory.
@@ -362,6 +384,15 @@ impl TestClient {
             .body(Body::empty())
             .expect("request");
         self.send(req).await
+    }
+
+    /// GET with a bearer token (or none), without the session cookie.
+    pub async fn api(&mut self, path: &str, token: Option<&str>) -> Res {
+        let mut b = Request::builder().method(Method::GET).uri(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::empty()).expect("request")).await
     }
 
     /// POST form fields with the current CSRF token and the session cookie.
