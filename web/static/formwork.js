@@ -8,9 +8,13 @@ const form = document.querySelector('form[data-formwork-page]')
 
 /** The compiled form, once the module and the bundle have loaded. */
 let compiled = null
-/** The page's original title, without an "Error: " prefix. */
-const baseTitle = document.title.replace(/^Error: /, '')
-const ERROR_PREFIX = 'Error: '
+/** The server's words (from its message catalogue, on the script element), English by default. */
+const ERROR_PREFIX = script?.dataset.titlePrefix || 'Error: '
+const ERROR_TITLE = script?.dataset.errorTitle || 'There is a problem'
+/** govukErrorMessage's visually hidden prefix, as the server renders it. */
+const HIDDEN_ERROR = 'Error:'
+/** The page's original title, without the "Error: " prefix. */
+const baseTitle = document.title.startsWith(ERROR_PREFIX) ? document.title.slice(ERROR_PREFIX.length) : document.title
 
 async function load () {
   const glue = await import(script.dataset.glue)
@@ -105,7 +109,7 @@ function showField (error) {
   message.className = 'govuk-error-message'
   const hidden = document.createElement('span')
   hidden.className = 'govuk-visually-hidden'
-  hidden.textContent = ERROR_PREFIX.trim()
+  hidden.textContent = HIDDEN_ERROR
   message.append(hidden, ' ' + error.message)
   const anchor = messageAnchor(group, el)
   anchor.parentElement.insertBefore(message, anchor)
@@ -131,7 +135,7 @@ function renderSummary (errors) {
   box.setAttribute('data-module', 'govuk-error-summary')
   box.innerHTML = '<div role="alert"><h2 class="govuk-error-summary__title"></h2>' +
     '<div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"></ul></div></div>'
-  box.querySelector('h2').textContent = document.documentElement.dataset.errorTitle || 'There is a problem'
+  box.querySelector('h2').textContent = ERROR_TITLE
   const list = box.querySelector('ul')
   for (const error of errors) {
     const li = document.createElement('li')

@@ -44,7 +44,7 @@ describe('accessibility', () => {
     /** Checks the current page: axe, screenshot, console and CSP. Collects failures. */
     async function check (page, watcher, name, failures) {
       const { violations, accepted } = await axe(page, { js })
-      for (const a of accepted) acceptedLog.add(`${a.id} on conditional-reveal radios (${a.issue}): ${name}`)
+      for (const a of accepted) acceptedLog.add(`${a.id} on conditional-reveal radios (${a.issue}): ${mode}--${name}`)
       const file = await screenshot(page, `${mode}--${name}`)
       pagesChecked++
       if (violations.length) failures.push(`${name} (${page.url()}, JavaScript ${js ? 'on' : 'off'}):\n${formatViolations(violations)}`)
@@ -66,6 +66,28 @@ describe('accessibility', () => {
           const { violations } = await axe(page, { js })
           const ids = violations.map((v) => v.id)
           assert.ok(ids.includes('image-alt') && ids.includes('label'), `axe should report image-alt and label, got ${ids}`)
+        } finally {
+          await context.close()
+        }
+      })
+
+      test('the CSP is nonce-based and a planted violation is caught (the watcher works)', async () => {
+        const context = await newContext(browser, { js })
+        const page = await context.newPage()
+        const watcher = watch(page)
+        try {
+          const res = await page.goto(new URL('/forms/over-18-check/date-of-birth', server.url).href)
+          const csp = res.headers()['content-security-policy'] || ''
+          assert.match(csp, /script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/)
+          assert.doesNotMatch(csp, /'unsafe-eval'|'unsafe-inline'/)
+          assert.match(csp, /frame-ancestors 'none'/)
+          watcher.assertClean()
+          // An inline style attribute and a cross-origin image: both blocked and reported.
+          await page.evaluate(() => document.querySelector('main').insertAdjacentHTML('beforeend', '<p style="color: red">x</p><img alt="" src="https://example.invalid/x.png">'))
+          await page.waitForTimeout(300)
+          const seen = watcher.cspViolations().join('\n')
+          assert.match(seen, /style-src/, 'the inline style is reported')
+          assert.match(seen, /img-src|example\.invalid/, 'the image is reported')
         } finally {
           await context.close()
         }

@@ -114,6 +114,9 @@ export async function fillAnswers (page, answers) {
       case 'radio': await page.check(`input[type=radio][name=${css}][value=${JSON.stringify(value)}]`); break
       case 'check': await page.check(`input[type=checkbox][name=${css}][value=${JSON.stringify(value)}]`); break
       case 'select': await page.selectOption(`select[name=${css}]`, value); break
+      case 'force':
+        await page.$eval(`input[type=checkbox][name=${css}][value=${JSON.stringify(value)}]`, (el) => { el.checked = true })
+        break
       default: throw new Error(`unknown answer kind ${kind}`)
     }
   }

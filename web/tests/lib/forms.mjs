@@ -2,7 +2,10 @@
 // each journey ends) and invalid inputs for every question page.
 //
 // An answer is [kind, name, value]: kind is 'text' (input or textarea), 'radio', 'check'
-// (one checkbox) or 'select'; name is the input's name attribute.
+// (one checkbox), 'select', or 'force' (tick a checkbox without events, for states only a browser
+// without JavaScript can send); name is the input's name attribute.
+// Every question page has at least one invalid input below, except self-build-register/budget:
+// optional radios, so no error a resident can cause.
 // Today is 2026-02-28 (FORMWORK_TODAY), so a date of birth of 1 March 2008 is one day short of 18.
 
 const dob = (day, month, year) => [
@@ -206,11 +209,15 @@ export const INVALID = [
   { form: 'self-build-register', page: 'group-details', name: 'empty', answers: [], expect: [['Enter the name of the group', '#group-name'], ['Enter how many households are in the group', '#group-households']] },
   { form: 'self-build-register', page: 'group-details', name: 'too few households', answers: [['text', 'group-name', 'Trust'], ['text', 'group-households', '1']], expect: [['Number of households in the group must be between 2 and 100', '#group-households']] },
   { form: 'self-build-register', page: 'group-details', name: 'households not a number', answers: [['text', 'group-name', 'Trust'], ['text', 'group-households', 'twelve']], expect: [['Number of households in the group must be a number', '#group-households']] },
+  { form: 'self-build-register', page: 'name', name: 'only first names', answers: [['text', 'full-name-first-names', 'Ada']], expect: [['Enter last name', '#full-name-last-name']], fix: [['full-name-last-name', 'Lovelace']] },
   { form: 'self-build-register', page: 'address', name: 'empty', answers: [], expect: [['Enter address line 1', '#address-line-1'], ['Enter town or city', '#address-town'], ['Enter postcode', '#address-postcode']] },
   { form: 'self-build-register', page: 'address', name: 'bad postcode', answers: [['text', 'address-line-1', '1 High Street'], ['text', 'address-town', 'Anytown'], ['text', 'address-postcode', 'ANYTOWN']], expect: [['Enter a full UK postcode', '#address-postcode']], fix: [['address-postcode', 'SW1A 1AA']] },
   { form: 'self-build-register', page: 'contact-details', name: 'empty', answers: [], expect: [['Enter your email address', '#email']] },
   { form: 'self-build-register', page: 'contact-details', name: 'bad email and telephone', answers: [['text', 'email', 'ada@'], ['text', 'telephone', 'call me']], expect: [['Enter an email address in the correct format, like name@example.com', '#email'], ['Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192', '#telephone']], fix: [['email', 'ada@example.com'], ['telephone', '01632 960 001']] },
   { form: 'self-build-register', page: 'areas', name: 'nothing selected', answers: [], expect: [['Select the areas you would like to build in', '#areas']] },
+  // With JavaScript on, govuk-frontend unticks the others when "No preference" is ticked; 'force'
+  // ticks it without events, as a browser without that script would send both.
+  { form: 'self-build-register', page: 'areas', name: 'an area and no preference', answers: [['check', 'areas', 'north'], ['force', 'areas', 'no-preference']], expect: [['Select the areas you would like to build in, or select ‘No preference’', '#areas']] },
   { form: 'self-build-register', page: 'bedrooms', name: 'empty', answers: [], expect: [['Enter how many bedrooms you would like the home to have', '#bedrooms']] },
   { form: 'self-build-register', page: 'bedrooms', name: 'not whole', answers: [['text', 'bedrooms', '2.5']], expect: [['Number of bedrooms must be a whole number', '#bedrooms']] },
   { form: 'self-build-register', page: 'bedrooms', name: 'too many', answers: [['text', 'bedrooms', '11']], expect: [['Number of bedrooms must be between 1 and 10', '#bedrooms']], fix: [['bedrooms', '3']] },

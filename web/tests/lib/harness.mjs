@@ -214,6 +214,8 @@ export async function canonicalMarkup (page, selector = 'main') {
       if (el.tagName === 'OPTION') line += ` selected=${el.selected}`
       out.push(line)
       if (el.tagName === 'TEXTAREA') return
+      // govuk-frontend's character count updates this live region on a timer after typing stops.
+      if (el.classList.contains('govuk-character-count__sr-status')) return
       for (const child of el.childNodes) walk(child, depth + 1)
     }
     const root = document.querySelector(selector)
