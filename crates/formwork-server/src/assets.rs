@@ -18,6 +18,8 @@ pub struct Asset {
     pub content_type: &'static str,
     /// The first 10 hex digits of its SHA-256.
     pub hash: String,
+    /// The body gzipped once at load, for clients that accept it (text and WebAssembly).
+    pub gzip: Option<Vec<u8>>,
 }
 
 /// All static files.
@@ -49,12 +51,33 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn asset(name: &str, body: Vec<u8>) -> Asset {
+/// Gzips compressible bodies (level 9: done once at startup, served many times).
+fn gzip(content_type: &str, body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let compressible = content_type.starts_with("text/")
+        || matches!(
+            content_type,
+            "application/wasm" | "application/json" | "image/svg+xml"
+        );
+    if !compressible || body.len() < 512 {
+        return None;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(body).ok()?;
+    let out = encoder.finish().ok()?;
+    (out.len() < body.len()).then_some(out)
+}
+
+/// An asset from its name (for the content type) and bytes.
+#[must_use]
+pub fn asset(name: &str, body: Vec<u8>) -> Asset {
     let digest = Sha256::digest(&body);
     let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let content_type = content_type(name);
     Asset {
+        gzip: gzip(content_type, &body),
         body,
-        content_type: content_type(name),
+        content_type,
         hash,
     }
 }

@@ -28,6 +28,18 @@ pub struct Catalog {
     pub form_sources: BTreeMap<String, String>,
     /// Component definition texts, by file (for the browser's copy of the rules).
     pub component_sources: BTreeMap<String, String>,
+    /// Each form's browser bundle (form and component definitions), built once, by form id.
+    pub bundles: BTreeMap<String, crate::assets::Asset>,
+}
+
+/// The JSON the browser compiles its copy of the rules from.
+fn bundle(
+    form: &CompiledForm,
+    source: &str,
+    components: &BTreeMap<String, String>,
+) -> crate::assets::Asset {
+    let body = serde_json::json!({ "id": form.id, "version": form.version, "form": source, "components": components });
+    crate::assets::asset("bundle.json", body.to_string().into_bytes())
 }
 
 /// One `components/<name>/` folder.
@@ -88,15 +100,26 @@ pub fn load(forms_dir: &Path, components_dir: &Path) -> Result<Catalog, Problems
         }
     }
     match library {
-        Some(library) if problems.is_empty() => Ok(Catalog {
-            library,
-            components,
-            forms,
-            form_sources,
-            component_sources,
-        }),
+        Some(library) if problems.is_empty() => {
+            let bundles = forms
+                .iter()
+                .filter_map(|(id, form)| {
+                    form_sources
+                        .get(id)
+                        .map(|src| (id.clone(), bundle(form, src, &component_sources)))
+                })
+                .collect();
+            Ok(Catalog {
+                library,
+                components,
+                forms,
+                form_sources,
+                component_sources,
+                bundles,
+            })
+        }
         _ => {
-            problems.sort();
+            problems.sort_by(DefinitionError::document_order);
             problems.dedup();
             Err(Problems(problems))
         }
@@ -135,7 +158,7 @@ pub fn check(paths: &[PathBuf], components_dir: &Path) -> Vec<DefinitionError> {
             problems.push(problem(path, "", "no such file or folder"));
         }
     }
-    problems.sort();
+    problems.sort_by(DefinitionError::document_order);
     problems.dedup();
     problems
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::to_bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use formwork_core::route::Step;
 use formwork_core::{
     Answers, CompiledForm, FieldError, FormInput, Language, Route, ValidationContext,
@@ -181,31 +181,17 @@ pub async fn start(State(state): State<AppState>, Path(form_id): Path<String>) -
 }
 
 /// `GET /forms/{form}/bundle.json`: the form and component definitions for the browser's copy of the rules.
-pub async fn bundle(State(state): State<AppState>, Path(form_id): Path<String>) -> Response {
+pub async fn bundle(
+    State(state): State<AppState>,
+    Path(form_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let catalog = state.catalog();
-    let (Some(form), Some(source)) = (
-        catalog.forms.get(&form_id),
-        catalog.form_sources.get(&form_id),
-    ) else {
-        return problem(&state, None, &Problem::NotFound);
-    };
-    let body = serde_json::json!({
-        "id": form.id,
-        "version": form.version,
-        "form": source,
-        "components": catalog.component_sources,
-    });
-    let mut res = body.to_string().into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", form.version)) {
-        res.headers_mut().insert(header::ETAG, etag);
+    match catalog.bundles.get(&form_id) {
+        // Revalidated on every page (it changes with the form's version); a 304 costs almost nothing.
+        Some(asset) => crate::routes::asset_response(asset, "no-cache", &headers),
+        None => problem(&state, None, &Problem::NotFound),
     }
-    res
 }
 
 /// `GET /forms/{form}/{page}`: a question page, check answers, the confirmation or an exit page.

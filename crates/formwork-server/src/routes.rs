@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use formwork_core::Language;
@@ -120,8 +120,37 @@ async fn not_found(State(state): State<AppState>, req: Request) -> Response {
         .render(&state, Language::En)
 }
 
-fn asset_response(asset: &crate::assets::Asset, cache: &'static str) -> Response {
-    let mut res = Response::new(Body::from(asset.body.clone()));
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        })
+}
+
+/// Serves an in-memory asset: gzip when accepted, `304 Not Modified` for a matching `If-None-Match`.
+pub(crate) fn asset_response(
+    asset: &crate::assets::Asset,
+    cache: &'static str,
+    headers: &HeaderMap,
+) -> Response {
+    let etag = format!("\"{}\"", asset.hash);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        return res;
+    }
+    let gzipped = asset.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    let mut res = Response::new(Body::from(gzipped.unwrap_or(&asset.body).clone()));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -132,15 +161,23 @@ fn asset_response(asset: &crate::assets::Asset, cache: &'static str) -> Response
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", asset.hash)) {
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if gzipped.is_some() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, etag);
     }
     res
 }
 
-async fn govuk_asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+async fn govuk_asset(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match state.assets().govuk.get(&path) {
-        Some(a) => asset_response(a, "public, max-age=86400"),
+        Some(a) => asset_response(a, "public, max-age=86400", &headers),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -148,12 +185,15 @@ async fn govuk_asset(State(state): State<AppState>, Path(path): Path<String>) ->
 async fn static_asset(
     State(state): State<AppState>,
     Path((hash, path)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     let assets = state.assets();
     match assets.hashed.get(&path) {
-        Some(a) if a.hash == hash => asset_response(a, "public, max-age=31536000, immutable"),
+        Some(a) if a.hash == hash => {
+            asset_response(a, "public, max-age=31536000, immutable", &headers)
+        }
         // An old hash (after a deploy) still gets the current file, but briefly cached.
-        Some(a) => asset_response(a, "public, max-age=60"),
+        Some(a) => asset_response(a, "public, max-age=60", &headers),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

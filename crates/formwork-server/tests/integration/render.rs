@@ -247,3 +247,57 @@ async fn journey_page_snapshots() {
     let start = client.get(&format!("/forms/{FORM}")).await;
     snapshot("start", &start, None);
 }
+
+/// Static files and the browser bundle are gzipped when accepted and revalidate with a 304.
+#[tokio::test]
+async fn assets_are_compressed_and_revalidated() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+
+    let env = TestEnv::new();
+    let app = formwork_server::app(env.state.clone());
+    let assets = env.state.assets();
+    let mut paths = vec!["/forms/over-18-check/bundle.json".to_owned()];
+    paths.extend(
+        ["formwork.js", "pkg/formwork_wasm_bg.wasm"]
+            .iter()
+            .filter_map(|n| assets.url(n)),
+    );
+    for path in paths {
+        let get = |encoding: Option<&str>, etag: Option<&str>| {
+            let mut b = Request::builder().uri(path.as_str());
+            if let Some(e) = encoding {
+                b = b.header(header::ACCEPT_ENCODING, e);
+            }
+            if let Some(t) = etag {
+                b = b.header(header::IF_NONE_MATCH, t);
+            }
+            b.body(Body::empty()).unwrap()
+        };
+        let plain = app.clone().oneshot(get(None, None)).await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK, "{path}");
+        assert!(
+            plain.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{path}"
+        );
+        let etag = plain.headers()[header::ETAG].to_str().unwrap().to_owned();
+        let plain_len = plain.into_body().collect().await.unwrap().to_bytes().len();
+        let gz = app
+            .clone()
+            .oneshot(get(Some("br, gzip;q=0.9"), None))
+            .await
+            .unwrap();
+        assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert_eq!(gz.headers()[header::VARY], "Accept-Encoding", "{path}");
+        let gz_len = gz.into_body().collect().await.unwrap().to_bytes().len();
+        assert!(gz_len < plain_len, "{path}: gzip {gz_len} >= {plain_len}");
+        let again = app
+            .clone()
+            .oneshot(get(Some("gzip"), Some(&etag)))
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+}

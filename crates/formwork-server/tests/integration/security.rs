@@ -588,11 +588,21 @@ async fn branding_is_escaped_and_styled_with_the_nonce() {
     };
     let state = build_state(&opts).unwrap();
     let mut client = TestClient::new(&state);
+    // The list of services carries the deployment's branding; a form's own `branding` wins on its pages.
+    let index = client.get("/").await;
+    index.assert_ok();
+    assert!(
+        index.body.contains(
+            "<img class=\"formwork-logo\" src=\"/logo.svg?v=1&amp;x=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\" alt=\"Anytown &amp; District Council\">"
+        ),
+        "{}",
+        index.body
+    );
     let res = client.get(&format!("/forms/{FORM}")).await;
     res.assert_ok();
     assert!(
         res.body.contains(
-            "<img class=\"formwork-logo\" src=\"/logo.svg?v=1&amp;x=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\" alt=\"Anytown &amp; District Council\">"
+            "<img class=\"formwork-logo\" src=\"/logo.svg?v=1&amp;x=&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\" alt=\"Anytown Council\">"
         ),
         "{}",
         res.body
