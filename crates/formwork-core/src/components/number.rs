@@ -207,16 +207,20 @@ impl Component for Number {
                 (Some(lo), Some(hi)) => (
                     "number.out-of-range",
                     MessageArgs::default()
-                        .with("min", format_number(lo))
-                        .with("max", format_number(hi)),
+                        .with("min", format_number_for_reading(lo, None))
+                        .with("max", format_number_for_reading(hi, None)),
                 ),
                 (Some(lo), None) => (
                     "number.too-small",
-                    MessageArgs::default().with("min", format_number(lo)),
+                    MessageArgs::default().with("min", format_number_for_reading(lo, None)),
                 ),
                 (_, hi) => (
                     "number.too-large",
-                    MessageArgs::default().with("max", hi.map(format_number).unwrap_or_default()),
+                    MessageArgs::default().with(
+                        "max",
+                        hi.map(|h| format_number_for_reading(h, None))
+                            .unwrap_or_default(),
+                    ),
                 ),
             };
             report
