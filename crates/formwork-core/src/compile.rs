@@ -13,7 +13,7 @@ use crate::components::{
 };
 use crate::condition::{Condition, Expr, Scope, compile_condition};
 use crate::definition::{ComponentKind, ComponentUse, FormDefinition};
-use crate::error::{DefinitionError, DefinitionErrors, serde_path_to_pointer};
+use crate::error::{DefinitionError, DefinitionErrors};
 use crate::form::{CompiledForm, CompiledPage, ContentPage, Declaration, Target};
 use crate::library::{ComponentLibrary, hex};
 use crate::messages::{MessageArgs, format_message};
@@ -453,6 +453,53 @@ impl Scope for FormScope<'_> {
     }
 }
 
+/// Deserialises a definition file's text, or gives the JSON pointer and message of the problem.
+///
+/// With the `path-errors` feature (the default) the pointer locates the bad value and the
+/// message gives its line and column. Without it (the browser build, where every
+/// `Deserialize` impl instantiated once more costs download size) the text is parsed to a
+/// `serde_json::Value` and the type is read from that, as `parse_value` does: the pointer is
+/// then empty and the message has no position.
+pub(crate) fn parse_source<T: serde::de::DeserializeOwned>(
+    source: &str,
+) -> Result<T, (String, String)> {
+    let mut de = serde_json::Deserializer::from_str(source);
+    #[cfg(feature = "path-errors")]
+    {
+        serde_path_to_error::deserialize(&mut de).map_err(located)
+    }
+    #[cfg(not(feature = "path-errors"))]
+    {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(&mut de)
+            .map_err(|e| (String::new(), e.to_string()))?;
+        parse_value(value)
+    }
+}
+
+/// Deserialises a parsed value, or gives the JSON pointer (relative to the value) and message
+/// of the problem; without the `path-errors` feature the pointer is empty.
+pub(crate) fn parse_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, (String, String)> {
+    #[cfg(feature = "path-errors")]
+    {
+        serde_path_to_error::deserialize(value).map_err(located)
+    }
+    #[cfg(not(feature = "path-errors"))]
+    {
+        T::deserialize(value).map_err(|e| (String::new(), e.to_string()))
+    }
+}
+
+/// The JSON pointer and message of a located deserialisation error.
+#[cfg(feature = "path-errors")]
+fn located(e: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    (
+        crate::error::serde_path_to_pointer(&e.path().to_string()),
+        e.inner().to_string(),
+    )
+}
+
 /// Compiles a form definition.
 ///
 /// `id` is the form's id (its file name without `.json`); `file` names the file in errors.
@@ -465,12 +512,11 @@ pub fn compile_form(
     source: &str,
     library: &ComponentLibrary,
 ) -> Result<CompiledForm, DefinitionErrors> {
-    let mut de = serde_json::Deserializer::from_str(source);
-    let def: FormDefinition = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let def: FormDefinition = parse_source(source).map_err(|(pointer, message)| {
         DefinitionErrors(vec![DefinitionError {
             file: file.to_owned(),
-            pointer: serde_path_to_pointer(&e.path().to_string()),
-            message: e.inner().to_string(),
+            pointer,
+            message,
         }])
     })?;
     let mut cx = CompileContext::new(library, file);

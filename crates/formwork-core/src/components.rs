@@ -185,13 +185,12 @@ impl FieldSpec {
         cx: &mut CompileContext<'_>,
     ) -> Option<T> {
         let value = serde_json::Value::Object(self.params.clone());
-        match serde_path_to_error::deserialize::<_, T>(value) {
+        match crate::compile::parse_value::<T>(value) {
             Ok(p) => Some(p),
-            Err(e) => {
-                let path = crate::error::serde_path_to_pointer(&e.path().to_string());
+            Err((path, message)) => {
                 cx.error(
                     &format!("{}/params{path}", self.pointer),
-                    format!("bad parameter for `{}`: {}", self.template, e.inner()),
+                    format!("bad parameter for `{}`: {message}", self.template),
                 );
                 None
             }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::components::PRIMITIVES;
 use crate::definition::{ComponentDefinition, ComponentKind};
-use crate::error::{DefinitionError, DefinitionErrors, serde_path_to_pointer};
+use crate::error::{DefinitionError, DefinitionErrors};
 
 /// One component definition and the file it came from.
 #[derive(Clone, Debug)]
@@ -43,14 +43,13 @@ impl ComponentLibrary {
             hasher.update([0]);
             hasher.update(source.as_bytes());
             hasher.update([0]);
-            let mut de = serde_json::Deserializer::from_str(source);
-            let definition: ComponentDefinition = match serde_path_to_error::deserialize(&mut de) {
+            let definition: ComponentDefinition = match crate::compile::parse_source(source) {
                 Ok(d) => d,
-                Err(e) => {
+                Err((pointer, message)) => {
                     errors.push(DefinitionError {
                         file: file.clone(),
-                        pointer: serde_path_to_pointer(&e.path().to_string()),
-                        message: e.inner().to_string(),
+                        pointer,
+                        message,
                     });
                     continue;
                 }

@@ -127,6 +127,7 @@ impl Form {
 
 /// Runs one conformance case file. `componentsJson`: file path to `component.json` text;
 /// `formsJson`: form id to form JSON text. Returns JSON `[{name, actual, expected, passed}]`.
+#[cfg(feature = "conformance")]
 #[wasm_bindgen(js_name = runConformance)]
 pub fn run_conformance(
     #[wasm_bindgen(js_name = fileName)] file_name: &str,

@@ -120,10 +120,10 @@ pub(crate) fn compile(spec: FieldSpec, cx: &mut CompileContext<'_>) -> Option<Bo
     let mut rules = Vec::new();
     for (i, raw) in spec.rules.iter().enumerate() {
         let pointer = format!("{}/rules/{i}", spec.pointer);
-        let def = match serde_path_to_error::deserialize::<_, RuleDefinition>(raw.clone()) {
+        let def = match crate::compile::parse_value::<RuleDefinition>(raw.clone()) {
             Ok(d) => d,
-            Err(e) => {
-                cx.error(&pointer, format!("bad date rule: {}", e.inner()));
+            Err((_, message)) => {
+                cx.error(&pointer, format!("bad date rule: {message}"));
                 continue;
             }
         };
