@@ -11,6 +11,8 @@
 #   wasm-api     node --test tests/wasm/api.test.mjs
 #   conformance  node tests/wasm/conformance.mjs: every tests/conformance case in WebAssembly,
 #                each `actual` identical to the native engine's
+#   parity       node tests/wasm/parity.mjs: 12,000 generated inputs (date triples with junk, odd
+#                Unicode, numbers at bounds) validated in WebAssembly, each report identical to native
 #   browser      web/tests/run.sh, when it exists (at most FORMWORK_BROWSER_TIMEOUT s, default 1800)
 #
 # Stops at the first failing stage. The last line is `<N> passed, <M> failed` counting stages
@@ -31,7 +33,7 @@ fi
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-auto}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
-ALL_STAGES=(setup fmt clippy test wasm-build wasm-api conformance browser)
+ALL_STAGES=(setup fmt clippy test wasm-build wasm-api conformance parity browser)
 if (($#)); then
     STAGES=("$@")
     for s in "${STAGES[@]}"; do
@@ -59,6 +61,14 @@ stage_conformance() {
         return 1
     }
     node tests/wasm/conformance.mjs --native "$native"
+}
+stage_parity() {
+    local native=$TARGET_DIR/parity-native.json
+    [[ -f $native ]] || {
+        echo "no $native: the \`test\` stage (cargo test -p formwork-wasm --test parity) writes it" >&2
+        return 1
+    }
+    node tests/wasm/parity.mjs --native "$native"
 }
 stage_browser() {
     if [[ ! -f web/tests/run.sh ]]; then

@@ -223,7 +223,7 @@ export const INVALID = [
   { form: 'self-build-register', page: 'bedrooms', name: 'too many', answers: [['text', 'bedrooms', '11']], expect: [['Number of bedrooms must be between 1 and 10', '#bedrooms']], fix: [['bedrooms', '3']] },
   { form: 'self-build-register', page: 'plot-size', name: 'nothing selected', answers: [], expect: [['Select the size of plot you need', '#plot-size']] },
   { form: 'self-build-register', page: 'plot-size', name: 'specific size missing', answers: [['radio', 'plot-size', 'specific']], expect: [['Enter plot size in square metres', '#plot-size-square-metres']] },
-  { form: 'self-build-register', page: 'plot-size', name: 'specific size too small', answers: [['radio', 'plot-size', 'specific'], ['text', 'plot-size-square-metres', '20']], expect: [['Plot size in square metres must be between 50 and 10000', '#plot-size-square-metres']] },
+  { form: 'self-build-register', page: 'plot-size', name: 'specific size too small', answers: [['radio', 'plot-size', 'specific'], ['text', 'plot-size-square-metres', '20']], expect: [['Plot size in square metres must be between 50 and 10,000', '#plot-size-square-metres']] },
   { form: 'self-build-register', page: 'how-you-heard', name: 'somewhere else, not said where', answers: [['check', 'how-you-heard', 'other']], expect: [['Enter where you heard about it', '#how-you-heard-other']] },
 
   // resident-parking-permit
