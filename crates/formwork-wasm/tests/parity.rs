@@ -189,6 +189,9 @@ fn options_of(view: &serde_json::Value, out: &mut BTreeMap<String, Vec<String>>)
     }
 }
 
+/// A page to generate input for: form id, page slug, its input names, and option values by field.
+type PageCases = (String, String, Vec<String>, BTreeMap<String, Vec<String>>);
+
 #[test]
 fn native_results_for_generated_inputs() {
     let root = root();
@@ -225,7 +228,7 @@ fn native_results_for_generated_inputs() {
     }
     let components_json = serde_json::Value::Object(components.clone()).to_string();
     // (form id, page slug, inputs, options by field name)
-    let mut pages: Vec<(String, String, Vec<String>, BTreeMap<String, Vec<String>>)> = Vec::new();
+    let mut pages: Vec<PageCases> = Vec::new();
     let mut handles = BTreeMap::new();
     for (id, text) in &forms {
         let handle = FormHandle::compile(id, text, &components_json)
