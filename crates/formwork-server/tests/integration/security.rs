@@ -618,3 +618,49 @@ async fn branding_is_escaped_and_styled_with_the_nonce() {
     );
     assert_page_headers(&res, "branded start page");
 }
+
+/// Dev mode: a reload picks up edits; a broken definition shows its problems in the browser
+/// (`FILE:/pointer: message`, as `formwork check` prints them) until it is fixed.
+#[tokio::test]
+async fn dev_mode_reloads_and_shows_definition_errors() {
+    let forms = copy_forms();
+    let data = tempfile::tempdir().unwrap();
+    let mut opts = options(forms.path(), data.path());
+    opts.dev = true;
+    let state = build_state(&opts).unwrap();
+    let mut client = TestClient::new(&state);
+    client.get("/").await.assert_ok();
+    let file = forms.path().join(format!("{FORM}.json"));
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        good.replace(
+            "\"type\": \"date-of-birth\"",
+            "\"type\": \"date-of-birthh\"",
+        ),
+    )
+    .unwrap();
+    state.reload();
+    for path in [
+        "/".to_owned(),
+        format!("/forms/{FORM}"),
+        url(FORM, "date-of-birth"),
+    ] {
+        let res = client.get(&path).await;
+        assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(res.body.contains("/pages/0/components/0/type: unknown component type `date-of-birthh` (did you mean `date-of-birth`?)"), "{}", res.body);
+    }
+    std::fs::write(
+        &file,
+        good.replace("Check you can use this service", "Check you can use the new service"),
+    )
+    .unwrap();
+    state.reload();
+    client.get("/").await.assert_ok();
+    let page = client.get(&url(FORM, "date-of-birth")).await;
+    page.assert_ok();
+    assert!(
+        page.body.contains("Check you can use the new service"),
+        "the edit is served after a reload"
+    );
+}
