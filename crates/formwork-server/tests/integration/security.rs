@@ -652,7 +652,10 @@ async fn dev_mode_reloads_and_shows_definition_errors() {
     }
     std::fs::write(
         &file,
-        good.replace("Check you can use this service", "Check you can use the new service"),
+        good.replace(
+            "Check you can use this service",
+            "Check you can use the new service",
+        ),
     )
     .unwrap();
     state.reload();
