@@ -31,6 +31,9 @@ pub struct Assets {
     pub govuk: BTreeMap<String, Asset>,
     /// Problems worth a warning at startup (e.g. npm packages not installed).
     pub warnings: Vec<String>,
+    /// The URLs every page's layout needs, for the council theme and the GOV.UK theme; built once
+    /// at load rather than on every page.
+    pub layout_urls: [serde_json::Value; 2],
 }
 
 /// The content type for a file name.
@@ -161,7 +164,24 @@ impl Assets {
         {
             assets.warnings.push("the WebAssembly build is missing from web/static/pkg: pages validate on the server only (run scripts/wasm-build.sh)".into());
         }
+        assets.layout_urls = [false, true].map(|govuk| assets.page_urls(govuk));
         assets
+    }
+
+    fn page_urls(&self, govuk: bool) -> serde_json::Value {
+        let css = if govuk {
+            "govuk-frontend.min.css"
+        } else {
+            "council.css"
+        };
+        serde_json::json!({
+            "css": self.url(css),
+            "js": self.url("govuk-frontend.min.js"),
+            "formwork_css": self.url("formwork.css"),
+            "formwork_js": self.url("formwork.js"),
+            "wasm_js": self.url("pkg/formwork_wasm.js"),
+            "wasm": self.url("pkg/formwork_wasm_bg.wasm"),
+        })
     }
 
     /// The hashed URL of an asset, or `None` when it is not present.

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use formwork_core::route::Step;
 use formwork_core::{
-    Answers, CompiledForm, FieldError, FormInput, Language, Route, ValidationContext,
+    Answers, CompiledForm, ConditionError, FieldError, FormInput, Language, Route,
+    ValidationContext,
 };
 use serde::Deserialize;
 
@@ -112,6 +113,18 @@ fn store_failure(
     answers_kept: bool,
 ) -> Response {
     tracing::error!(form = %form.id, error = %e, "store failure");
+    problem(state, Some(form), &Problem::Unavailable { answers_kept })
+}
+
+/// A route that cannot be decided is logged and shown as "service unavailable": the journey
+/// must not guess which page comes next.
+fn undecidable(
+    state: &AppState,
+    form: &CompiledForm,
+    e: &ConditionError,
+    answers_kept: bool,
+) -> Response {
+    tracing::error!(form = %form.id, error = %e, "route cannot be decided");
     problem(state, Some(form), &Problem::Unavailable { answers_kept })
 }
 
@@ -243,14 +256,7 @@ pub async fn show(
     } else {
         let route = match form.route(&journey.answers, today) {
             Ok(r) => r,
-            Err(e) => {
-                tracing::error!(form = %form.id, error = %e, "route cannot be decided");
-                return problem(
-                    &state,
-                    Some(&form),
-                    &Problem::Unavailable { answers_kept: true },
-                );
-            }
+            Err(e) => return undecidable(&state, &form, &e, true),
         };
         if slug == "check-answers" {
             if route.next == Step::CheckAnswers {
@@ -356,14 +362,7 @@ pub async fn submit(
     }
     let route = match form.route(&journey.answers, today) {
         Ok(r) => r,
-        Err(e) => {
-            tracing::error!(form = %form.id, error = %e, "route cannot be decided");
-            return problem(
-                &state,
-                Some(&form),
-                &Problem::Unavailable { answers_kept: true },
-            );
-        }
+        Err(e) => return undecidable(&state, &form, &e, true),
     };
     if !route.allows(&slug) {
         return see_other(&step_url(&form, &route.next, false), None);
@@ -390,30 +389,14 @@ pub async fn submit(
     form.store_page(&slug, &report, &mut journey.answers);
     let dropped = match form.prune(&mut journey.answers, today) {
         Ok(d) => d,
-        Err(e) => {
-            tracing::error!(form = %form.id, error = %e, "route cannot be decided");
-            return problem(
-                &state,
-                Some(&form),
-                &Problem::Unavailable {
-                    answers_kept: false,
-                },
-            );
-        }
+        Err(e) => return undecidable(&state, &form, &e, false),
     };
     if !dropped.is_empty() {
         tracing::info!(form = %form.id, page = %slug, dropped = dropped.len(), "answers no longer apply");
     }
     let next = match form.route(&journey.answers, today) {
         Ok(r) => next_url(&form, &slug, &r, change),
-        Err(e) => {
-            tracing::error!(form = %form.id, error = %e, "route cannot be decided");
-            return problem(
-                &state,
-                Some(&form),
-                &Problem::Unavailable { answers_kept: true },
-            );
-        }
+        Err(e) => return undecidable(&state, &form, &e, true),
     };
     if let Err(e) = save_session(&state, &session).await {
         return store_failure(&state, &form, &e, false);
@@ -450,14 +433,7 @@ async fn send(
     }
     let route = match form.route(&journey.answers, today) {
         Ok(r) => r,
-        Err(e) => {
-            tracing::error!(form = %form.id, error = %e, "route cannot be decided");
-            return problem(
-                state,
-                Some(form),
-                &Problem::Unavailable { answers_kept: true },
-            );
-        }
+        Err(e) => return undecidable(state, form, &e, true),
     };
     if route.next != Step::CheckAnswers {
         return see_other(&step_url(form, &route.next, false), None);

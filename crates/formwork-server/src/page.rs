@@ -107,19 +107,7 @@ impl Page {
     pub fn render(self, state: &AppState, lang: Language) -> Response {
         let nonce = random_token(18);
         let assets = state.assets();
-        let css_name = if self.brand.theme == "govuk" {
-            "govuk-frontend.min.css"
-        } else {
-            "council.css"
-        };
-        let asset_urls = serde_json::json!({
-            "css": assets.url(css_name),
-            "js": assets.url("govuk-frontend.min.js"),
-            "formwork_css": assets.url("formwork.css"),
-            "formwork_js": assets.url("formwork.js"),
-            "wasm_js": assets.url("pkg/formwork_wasm.js"),
-            "wasm": assets.url("pkg/formwork_wasm_bg.wasm"),
-        });
+        let asset_urls = assets.layout_urls[usize::from(self.brand.theme == "govuk")].clone();
         let mut ctx = self.context;
         ctx.insert("lang".into(), lang.tag().into());
         ctx.insert("page_title".into(), self.title.clone().into());
