@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::to_bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -18,7 +19,8 @@ use serde::Deserialize;
 use crate::page::{Page, PageBrand, Problem, see_other};
 use crate::routes::{BODY_LIMIT, dev_problems_page};
 use crate::session::{
-    Journey, SessionData, random_token, session_cookie, session_id_from_cookies, tokens_match,
+    Journey, SessionData, SessionId, provisional_csrf, random_token, session_cookie,
+    session_id_from_cookies, tokens_match,
 };
 use crate::state::AppState;
 use crate::store::{NewSubmission, SessionLookup, StoreError};
@@ -36,9 +38,42 @@ pub struct PageQuery {
 /// A live session for this request.
 #[derive(Debug)]
 struct Session {
+    /// The id the cookie carries (after this request).
     id: String,
     data: SessionData,
+    /// A `Set-Cookie` value to send, when the id is new.
     set_cookie: Option<String>,
+    /// Whether the session is in the store (otherwise it is provisional: nothing answered yet).
+    stored: bool,
+    /// A stored id this session moves away from; deleted once the session is saved under `id`.
+    replaces: Option<String>,
+}
+
+impl Session {
+    /// A provisional session: a cookie and a derived CSRF token, nothing stored.
+    fn provisional(id: String, set_cookie: Option<String>) -> Self {
+        Self {
+            data: SessionData {
+                csrf: provisional_csrf(&id),
+                journeys: BTreeMap::new(),
+            },
+            id,
+            set_cookie,
+            stored: false,
+            replaces: None,
+        }
+    }
+
+    /// Moves the session to a new id and CSRF token (when a journey starts), so an id or token
+    /// someone else knew never holds answers. The old stored row is deleted on the next save.
+    fn rotate(&mut self, state: &AppState) {
+        let old = std::mem::replace(&mut self.id, SessionId::new_stored());
+        if self.stored {
+            self.replaces = Some(old);
+        }
+        self.data.csrf = random_token(32);
+        self.set_cookie = Some(session_cookie(&self.id, state.0.config.secure_cookies));
+    }
 }
 
 enum Loaded {
@@ -49,8 +84,17 @@ enum Loaded {
     Absent,
 }
 
+/// Why a session could not be saved.
+enum SaveError {
+    Store(StoreError),
+    /// The session cap is reached and this session is not stored yet.
+    Busy,
+    /// The session would be larger than the cap.
+    TooLarge,
+}
+
 async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Loaded, StoreError> {
-    let Some(id) = headers
+    let Some(cookie) = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -58,18 +102,32 @@ async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Loaded, S
     else {
         return Ok(Loaded::Absent);
     };
-    let store = state.0.store.clone();
-    let lookup_id = id.clone();
+    let id = match SessionId::parse(cookie) {
+        SessionId::Provisional(id) => return Ok(Loaded::Live(Session::provisional(id, None))),
+        SessionId::Stored(id) => id,
+    };
     let now = crate::clock::unix_now();
-    let found = tokio::task::spawn_blocking(move || store.load_session(&lookup_id, now))
-        .await
-        .map_err(|_| StoreError::Poisoned)??;
+    let cached = state.0.session_cache.as_ref().and_then(|c| c.get(&id, now));
+    let found = match cached {
+        Some(json) => SessionLookup::Found(json),
+        None => {
+            let store = state.0.store.clone();
+            let lookup_id = id.clone();
+            // Not cached here: the row's expiry is not known, and the cache must never keep a
+            // session alive longer than the store does. Saves fill the cache.
+            tokio::task::spawn_blocking(move || store.load_session(&lookup_id, now))
+                .await
+                .map_err(|_| StoreError::Poisoned)??
+        }
+    };
     Ok(match found {
         SessionLookup::Found(json) => match serde_json::from_str::<SessionData>(&json) {
             Ok(data) => Loaded::Live(Session {
                 id,
                 data,
                 set_cookie: None,
+                stored: true,
+                replaces: None,
             }),
             // A session written by an incompatible version: treat as gone rather than guess.
             Err(_) => Loaded::Gone,
@@ -79,23 +137,73 @@ async fn load_session(state: &AppState, headers: &HeaderMap) -> Result<Loaded, S
 }
 
 fn new_session(state: &AppState) -> Session {
-    let id = random_token(32);
-    Session {
-        set_cookie: Some(session_cookie(&id, state.0.config.secure_cookies)),
-        id,
-        data: SessionData::new(),
-    }
+    let id = SessionId::new_provisional();
+    let cookie = session_cookie(&id, state.0.config.secure_cookies);
+    Session::provisional(id, Some(cookie))
 }
 
-async fn save_session(state: &AppState, session: &Session) -> Result<(), StoreError> {
+/// Stores the session. The first save of a provisional session moves it to a stored id (and
+/// counts against the session cap); a rotated session's old row is deleted.
+async fn save_session(state: &AppState, session: &mut Session) -> Result<(), SaveError> {
+    let first = !session.stored;
+    if first {
+        if !state.0.limits.session_room() {
+            return Err(SaveError::Busy);
+        }
+        session.rotate(state);
+    }
+    let json = serde_json::to_string(&session.data).unwrap_or_default();
+    if json.len() > state.0.limits.config.max_session_bytes {
+        return Err(SaveError::TooLarge);
+    }
     let store = state.0.store.clone();
     let id = session.id.clone();
-    let json = serde_json::to_string(&session.data).unwrap_or_default();
+    let replaces = session.replaces.take();
     let now = crate::clock::unix_now();
     let expires = now + state.0.config.session_ttl_secs;
-    tokio::task::spawn_blocking(move || store.save_session(&id, &json, now, expires))
-        .await
-        .map_err(|_| StoreError::Poisoned)?
+    let (saved_json, old) = (json.clone(), replaces.clone());
+    tokio::task::spawn_blocking(move || {
+        store.save_session(&id, &saved_json, now, expires)?;
+        if let Some(old) = old {
+            store.delete_session(&old)?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .map_err(|_| SaveError::Store(StoreError::Poisoned))?
+    .map_err(SaveError::Store)?;
+    if let Some(cache) = &state.0.session_cache {
+        cache.put(&session.id, &json, expires);
+        if let Some(old) = &replaces {
+            cache.remove(old);
+        }
+    }
+    session.stored = true;
+    if first {
+        state.0.limits.sessions.add();
+    }
+    Ok(())
+}
+
+/// The page for a session that could not be saved.
+fn save_failure(
+    state: &AppState,
+    form: &CompiledForm,
+    e: &SaveError,
+    answers_kept: bool,
+) -> Response {
+    match e {
+        SaveError::Store(e) => store_failure(state, form, e, answers_kept),
+        SaveError::Busy => {
+            tracing::warn!(form = %form.id, "session cap reached; a new resident was turned away");
+            let mut response = problem(state, Some(form), &Problem::Busy);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
+            response
+        }
+        SaveError::TooLarge => problem(state, Some(form), &Problem::SessionTooLarge),
+    }
 }
 
 fn brand(state: &AppState, form: Option<&CompiledForm>) -> PageBrand {
@@ -156,9 +264,6 @@ fn journey_for<'a>(data: &'a mut SessionData, form: &CompiledForm) -> (&'a mut J
 /// "Start again" works (otherwise the next page would find the dead session and say so again).
 async fn session_expired(state: &AppState, form: &CompiledForm) -> Response {
     let fresh = new_session(state);
-    if let Err(e) = save_session(state, &fresh).await {
-        return store_failure(state, form, &e, false);
-    }
     let mut page = Problem::SessionExpired {
         form: Some(form.id.clone()),
         hours: state.0.config.session_ttl_secs / 3600,
@@ -169,10 +274,17 @@ async fn session_expired(state: &AppState, form: &CompiledForm) -> Response {
 }
 
 /// `GET /forms/{form}`: the start page.
-pub async fn start(State(state): State<AppState>, Path(form_id): Path<String>) -> Response {
+pub async fn start(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
     if let Some(page) = dev_problems_page(&state) {
         return page.render(&state, LANG);
     }
+    // A path that is not UTF-8 names no form: "Page not found", not a plain-text 400.
+    let Ok(Path(form_id)) = path else {
+        return problem(&state, None, &Problem::NotFound);
+    };
     let Some(form) = state.form(&form_id) else {
         return problem(&state, None, &Problem::NotFound);
     };
@@ -196,9 +308,12 @@ pub async fn start(State(state): State<AppState>, Path(form_id): Path<String>) -
 /// `GET /forms/{form}/bundle.json`: the form and component definitions for the browser's copy of the rules.
 pub async fn bundle(
     State(state): State<AppState>,
-    Path(form_id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let Ok(Path(form_id)) = path else {
+        return problem(&state, None, &Problem::NotFound);
+    };
     let catalog = state.catalog();
     match catalog.bundles.get(&form_id) {
         // Revalidated on every page (it changes with the form's version); a 304 costs almost nothing.
@@ -210,13 +325,18 @@ pub async fn bundle(
 /// `GET /forms/{form}/{page}`: a question page, check answers, the confirmation or an exit page.
 pub async fn show(
     State(state): State<AppState>,
-    Path((form_id, slug)): Path<(String, String)>,
-    Query(query): Query<PageQuery>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     if let Some(page) = dev_problems_page(&state) {
         return page.render(&state, LANG);
     }
+    let Ok(Path((form_id, slug))) = path else {
+        return problem(&state, None, &Problem::NotFound);
+    };
+    // A query string we cannot read (`?change=1&change=2`) is ignored, not a plain-text 400.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
     let Some(form) = state.form(&form_id) else {
         return problem(&state, None, &Problem::NotFound);
     };
@@ -237,8 +357,8 @@ pub async fn show(
     let (journey, changed) = journey_for(&mut session.data, &form);
     if changed {
         let _ = journey;
-        if let Err(e) = save_session(&state, &session).await {
-            return store_failure(&state, &form, &e, false);
+        if let Err(e) = save_session(&state, &mut session).await {
+            return save_failure(&state, &form, &e, false);
         }
         let mut page = Problem::FormChanged {
             form: form.id.clone(),
@@ -288,23 +408,17 @@ pub async fn show(
             see_other(&step_url(&form, &route.next, false), None)
         }
     };
-    finish(&state, &form, session, response).await
+    with_cookie(response, &session)
 }
 
-/// Saves a new session (if this request made one) and attaches its cookie.
-async fn finish(
-    state: &AppState,
-    form: &CompiledForm,
-    session: Session,
-    mut response: Response,
-) -> Response {
-    if let Some(cookie) = &session.set_cookie {
-        if let Err(e) = save_session(state, &session).await {
-            return store_failure(state, form, &e, false);
-        }
-        if let Ok(v) = HeaderValue::from_str(cookie) {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
+/// Attaches the session's cookie when this request gave it a new id.
+fn with_cookie(mut response: Response, session: &Session) -> Response {
+    if let Some(v) = session
+        .set_cookie
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+    {
+        response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
 }
@@ -312,10 +426,14 @@ async fn finish(
 /// `POST /forms/{form}/{page}`: answer a question page, or send from check answers.
 pub async fn submit(
     State(state): State<AppState>,
-    Path((form_id, slug)): Path<(String, String)>,
-    Query(query): Query<PageQuery>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
     request: Request,
 ) -> Response {
+    let Ok(Path((form_id, slug))) = path else {
+        return problem(&state, None, &Problem::NotFound);
+    };
+    let query = query.map(|Query(q)| q).unwrap_or_default();
     let Some(form) = state.form(&form_id) else {
         return problem(&state, None, &Problem::NotFound);
     };
@@ -337,10 +455,17 @@ pub async fn submit(
         return problem(&state, Some(&form), &Problem::Forbidden);
     }
     let today = state.0.config.clock.today();
+    // A journey starts when a form gets its first answer (again, after sending): the session
+    // moves to a new id then, so an id someone else planted or saw never holds answers.
+    let starting = session
+        .data
+        .journeys
+        .get(&form.id)
+        .is_none_or(|j| j.reference.is_some() || j.answers.completed.is_empty());
     let (journey, changed) = journey_for(&mut session.data, &form);
     if changed {
-        if let Err(e) = save_session(&state, &session).await {
-            return store_failure(&state, &form, &e, false);
+        if let Err(e) = save_session(&state, &mut session).await {
+            return save_failure(&state, &form, &e, false);
         }
         return problem(
             &state,
@@ -398,10 +523,13 @@ pub async fn submit(
         Ok(r) => next_url(&form, &slug, &r, change),
         Err(e) => return undecidable(&state, &form, &e, true),
     };
-    if let Err(e) = save_session(&state, &session).await {
-        return store_failure(&state, &form, &e, false);
+    if starting && session.stored {
+        session.rotate(&state);
     }
-    see_other(&next, None)
+    if let Err(e) = save_session(&state, &mut session).await {
+        return save_failure(&state, &form, &e, false);
+    }
+    see_other(&next, session.set_cookie.take())
 }
 
 /// Where to go after answering `slug`: the next page on the route, or back to check answers
@@ -464,7 +592,7 @@ async fn send(
     tracing::info!(form = %form.id, reference = %reference, "submission stored");
     journey.answers = Answers::default();
     journey.reference = Some(reference);
-    if let Err(e) = save_session(state, &session).await {
+    if let Err(SaveError::Store(e)) = save_session(state, &mut session).await {
         // The submission is stored; only the session update failed. Retrying is safe (same key).
         tracing::error!(form = %form.id, error = %e, "session update after sending failed");
     }

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod dev;
 pub mod gallery;
 pub mod journey;
+pub mod limits;
 pub mod page;
 pub mod render;
 pub mod retention;

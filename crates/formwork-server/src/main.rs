@@ -24,7 +24,7 @@ enum Command {
         components: PathBuf,
     },
     /// Serve every form as a GOV.UK service (JavaScript optional), with an embedded SQLite store.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// API tokens for the submissions API.
     Token {
         #[command(subcommand)]
@@ -156,6 +156,18 @@ struct ServeArgs {
     /// Also deliver webhooks to http:// URLs (local receivers, tests); otherwise https:// only.
     #[arg(long)]
     allow_http_webhooks: bool,
+    /// POSTs one client may send per minute (and in a burst); over it they see a 429 page. 0 turns the limit off.
+    #[arg(long, env = "FORMWORK_POST_RATE_LIMIT", default_value_t = 120)]
+    post_rate_limit: u32,
+    /// Sessions stored at once; beyond it, new residents see a "service is busy" page (503). 0 means no cap.
+    #[arg(long, env = "FORMWORK_MAX_SESSIONS", default_value_t = 100_000)]
+    max_sessions: u64,
+    /// The largest stored session (all of one browser's answers), in KiB.
+    #[arg(long, env = "FORMWORK_MAX_SESSION_KIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=16384))]
+    max_session_kib: u32,
+    /// Rate-limit by the last address in this header (e.g. X-Forwarded-For), set by your reverse proxy; only use behind one.
+    #[arg(long, env = "FORMWORK_CLIENT_IP_HEADER")]
+    client_ip_header: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -200,7 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Token {
             command: TokenCommand::Create { form, forms, store },
         } => {
@@ -294,6 +306,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("--brand-colour must look like #1d70b8, not {c:?}");
     }
+    let client_ip_header = match &args.client_ip_header {
+        Some(h) => Some(axum::http::HeaderName::try_from(h.as_str()).map_err(|_| {
+            anyhow::anyhow!(
+                "--client-ip-header must be a header name like X-Forwarded-For, not {h:?}"
+            )
+        })?),
+        None => None,
+    };
     let opts = formwork_server::serve::ServeOptions {
         host: args.host,
         port: args.port,
@@ -320,6 +340,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             allow_http: args.allow_http_webhooks,
             ..formwork_server::delivery::DeliveryConfig::default()
         }),
+        limits: formwork_server::limits::LimitsConfig {
+            posts_per_minute: args.post_rate_limit,
+            max_sessions: args.max_sessions,
+            max_session_bytes: usize::try_from(args.max_session_kib).unwrap_or(256) * 1024,
+            client_ip_header,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -208,11 +208,30 @@ pub enum Problem {
         /// The form to start again.
         form: String,
     },
+    /// This client sent too many POSTs too quickly.
+    TooManyRequests {
+        /// Seconds until the next POST is allowed.
+        retry_after: u64,
+    },
+    /// The session cap is reached: new residents are asked to come back later.
+    Busy,
+    /// Saving this page would make the session larger than the cap.
+    SessionTooLarge,
     /// Infrastructure failure; the message says whether answers were saved.
     Unavailable {
         /// Whether the resident's answers are kept.
         answers_kept: bool,
     },
+}
+
+/// "1 second", "30 seconds", "2 minutes".
+#[must_use]
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        1 => "1 second".to_owned(),
+        s if s < 120 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
 }
 
 /// "1 hour", "20 hours".
@@ -265,6 +284,33 @@ impl Problem {
                 "This form has changed",
                 vec!["The questions in this form changed since you started, so we could not keep your answers. You need to start again.".into()],
                 Some(("Start again".into(), format!("/forms/{form}"))),
+            ),
+            Self::TooManyRequests { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Sorry, you have sent too many answers in a short time",
+                vec![
+                    "We have not saved this page. Your earlier answers are saved.".into(),
+                    format!("Wait {}, then go back and try again.", wait_text(*retry_after)),
+                ],
+                None,
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is busy",
+                vec![
+                    "Too many people are using this service right now, so we could not save your answer.".into(),
+                    "Try again in a few minutes.".into(),
+                ],
+                None,
+            ),
+            Self::SessionTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Your answers are too long",
+                vec![
+                    "Together, your answers are too long for this service to keep. Go back and shorten your longest answers.".into(),
+                    "We have not saved this page. Your earlier answers are saved.".into(),
+                ],
+                None,
             ),
             Self::Unavailable { answers_kept } => (
                 StatusCode::SERVICE_UNAVAILABLE,

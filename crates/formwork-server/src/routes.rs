@@ -36,6 +36,10 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(crate::api::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::limit_posts,
+        ))
         .with_state(state)
 }
 

@@ -37,6 +37,8 @@ pub struct ServeOptions {
     pub branding: Branding,
     /// Webhook delivery settings; `None` runs no delivery worker in this instance.
     pub delivery: Option<crate::delivery::DeliveryConfig>,
+    /// Abuse limits.
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// Why serving could not start.
@@ -74,6 +76,7 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
         secure_cookies: opts.secure_cookies,
         clock: opts.today.map_or(Clock::London, Clock::Fixed),
         branding: opts.branding.clone(),
+        limits: opts.limits.clone(),
     };
     Ok(AppState::new(config, catalog, store))
 }
@@ -121,10 +124,13 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         state.0.config.clock.today()
     );
     tracing::info!(store = state.0.store.backend(), "store open");
-    let served = axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|source| ServeError::Listen { addr, source });
+    let served = axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|source| ServeError::Listen { addr, source });
     // Stop the worker and let it release its leases so another instance can take over.
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
@@ -133,8 +139,26 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     served
 }
 
-/// Every ten minutes: delete expired sessions and submissions past their form's retention.
+/// Every minute: count live sessions for the session cap. Every ten minutes: delete expired
+/// sessions and submissions past their form's retention.
 fn spawn_purge_jobs(state: &AppState) {
+    let counter = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let store = counter.0.store.clone();
+            let now = crate::clock::unix_now();
+            match tokio::task::spawn_blocking(move || store.count_sessions(now)).await {
+                Ok(Ok(n)) => counter.0.limits.sessions.set(n),
+                Ok(Err(e)) => tracing::warn!(error = %e, "counting sessions failed"),
+                Err(_) => {}
+            }
+            if let Some(cache) = &counter.0.session_cache {
+                cache.purge(now);
+            }
+        }
+    });
     let state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));

@@ -8,7 +8,9 @@ use formwork_core::CompiledForm;
 use crate::assets::Assets;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::limits::{Limits, LimitsConfig};
 use crate::render::Renderer;
+use crate::session::SessionCache;
 use crate::store::Store;
 
 /// How the server is set up.
@@ -30,6 +32,8 @@ pub struct Config {
     pub clock: Clock,
     /// Deployment-wide branding.
     pub branding: Branding,
+    /// Abuse limits.
+    pub limits: LimitsConfig,
 }
 
 /// Service name, logo and colours; a form's own `branding` overrides these.
@@ -61,9 +65,13 @@ impl Config {
                 theme: "council".into(),
                 ..Branding::default()
             },
+            limits: LimitsConfig::default(),
         }
     }
 }
+
+/// Sessions kept in memory at most (about 2 KiB each for a typical journey).
+const SESSION_CACHE_CAPACITY: usize = 20_000;
 
 /// Everything handlers share; cheap to clone.
 #[derive(Debug, Clone)]
@@ -84,6 +92,10 @@ pub struct Inner {
     pub assets: RwLock<Arc<Assets>>,
     /// Sessions and submissions.
     pub store: Arc<dyn Store>,
+    /// Sessions in memory, when only this process writes the store (SQLite).
+    pub session_cache: Option<SessionCache>,
+    /// Rate limits and session caps.
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -92,7 +104,13 @@ impl AppState {
     pub fn new(config: Config, catalog: Catalog, store: Arc<dyn Store>) -> Self {
         let renderer = Renderer::new(&config.web_dir, &config.components_dir);
         let assets = Assets::load(&config.web_dir);
+        // Another process may change a shared database's sessions, so only SQLite's are cached.
+        let session_cache =
+            (store.backend() == "sqlite").then(|| SessionCache::new(SESSION_CACHE_CAPACITY));
+        let limits = Limits::new(config.limits.clone());
         Self(Arc::new(Inner {
+            session_cache,
+            limits,
             catalog: RwLock::new(Arc::new(catalog)),
             problems: RwLock::new(Vec::new()),
             renderer,

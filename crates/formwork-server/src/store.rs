@@ -242,6 +242,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         query: &SubmissionQuery,
     ) -> Result<Vec<StoredSubmission>, StoreError>;
+    /// Counts live sessions (for the session cap).
+    ///
+    /// # Errors
+    /// On database failure.
+    fn count_sessions(&self, now: i64) -> Result<u64, StoreError>;
     /// Deletes expired sessions; returns how many.
     ///
     /// # Errors

@@ -10,6 +10,8 @@
 //! - `api`: the submissions API (tokens, JSON, CSV, JSON Schema, OpenAPI), webhook delivery
 //!   through the outbox, and retention, on SQLite and on PostgreSQL.
 //! - `instances`: two `formwork serve` processes sharing PostgreSQL, a journey hopping between them.
+//! - `limits`: the per-client POST rate limit, the session cap and size cap, provisional sessions
+//!   and session ids rotated when a journey starts.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -33,3 +35,6 @@ mod api;
 
 #[path = "integration/instances.rs"]
 mod instances;
+
+#[path = "integration/limits.rs"]
+mod limits;

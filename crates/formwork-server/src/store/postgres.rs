@@ -263,6 +263,17 @@ impl Store for PostgresStore {
         Ok(rows.iter().map(submission_row).collect())
     }
 
+    fn count_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()?
+            .query_one(
+                "SELECT COUNT(*) FROM sessions WHERE expires_at > $1",
+                &[&now],
+            )?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn purge_sessions(&self, now: i64) -> Result<usize, StoreError> {
         Ok(count(self.conn()?.execute(
             "DELETE FROM sessions WHERE expires_at <= $1",

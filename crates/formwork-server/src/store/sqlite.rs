@@ -273,6 +273,16 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn count_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sessions WHERE expires_at > ?1",
+            params![now],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn purge_sessions(&self, now: i64) -> Result<usize, StoreError> {
         let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
         Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now])?)

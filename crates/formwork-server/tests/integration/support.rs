@@ -44,6 +44,7 @@ pub fn options(forms: &Path, data: &Path) -> ServeOptions {
             ..Branding::default()
         },
         delivery: None,
+        limits: formwork_server::limits::LimitsConfig::default(),
     }
 }
 
