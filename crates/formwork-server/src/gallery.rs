@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use formwork_core::{FormInput, Language, ValidationContext, compile_form};
@@ -71,9 +72,16 @@ fn param_rows(schema: &serde_json::Value) -> Vec<serde_json::Value> {
 }
 
 /// `GET /components/{name}`.
-pub async fn component(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+pub async fn component(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
     let catalog = state.catalog();
     let brand = PageBrand::new(&state.0.config.branding, None, LANG);
+    // A name that is not UTF-8 is no component: "Page not found", not a plain-text 400.
+    let Ok(Path(name)) = path else {
+        return Problem::NotFound.page(brand).render(&state, LANG);
+    };
     let (Some(entry), Some(folder)) = (catalog.library.get(&name), catalog.components.get(&name))
     else {
         return Problem::NotFound.page(brand).render(&state, LANG);
