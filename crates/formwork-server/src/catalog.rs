@@ -30,6 +30,9 @@ pub struct Catalog {
     pub component_sources: BTreeMap<String, String>,
     /// Each form's browser bundle (form and component definitions), built once, by form id.
     pub bundles: BTreeMap<String, crate::assets::Asset>,
+    /// Each question page's component views (what its template draws), built once, by
+    /// `form/page`.
+    pub page_views: BTreeMap<String, crate::page::Shared>,
 }
 
 /// The JSON the browser compiles its copy of the rules from.
@@ -109,6 +112,20 @@ pub fn load(forms_dir: &Path, components_dir: &Path) -> Result<Catalog, Problems
                         .map(|src| (id.clone(), bundle(form, src, &component_sources)))
                 })
                 .collect();
+            let page_views = forms
+                .values()
+                .flat_map(|form| {
+                    form.pages.iter().map(|page| {
+                        let key = format!("{}/{}", form.id, page.slug);
+                        let view = form.page_view(&page.slug, formwork_core::Language::En);
+                        let shared = crate::page::Shared::new(
+                            format!("{key}@{}", form.version),
+                            serde_json::Value::Array(view),
+                        );
+                        (key, shared)
+                    })
+                })
+                .collect();
             Ok(Catalog {
                 library,
                 components,
@@ -116,6 +133,7 @@ pub fn load(forms_dir: &Path, components_dir: &Path) -> Result<Catalog, Problems
                 form_sources,
                 component_sources,
                 bundles,
+                page_views,
             })
         }
         _ => {

@@ -652,8 +652,16 @@ fn question_page(
     } else {
         format!("/forms/{}/{slug}", form.id)
     };
+    let Some(view) = state
+        .catalog()
+        .page_views
+        .get(&format!("{}/{slug}", form.id))
+        .cloned()
+    else {
+        return problem(state, Some(form), &Problem::NotFound);
+    };
     let mut p = Page::new("pages/question.html", title, brand(state, Some(form)))
-        .with("components", form.page_view(slug, LANG))
+        .with_shared("components", &view)
         .with("values", values)
         .with("multi", &input.0)
         .with("errors", error_map)

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Requests allocate many small, short-lived values (headers, contexts, pages); mimalloc handles
+// that pattern with less CPU and less fragmentation than glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "formwork", version, about = "A low-code GOV.UK form engine")]
 struct Cli {
@@ -165,6 +170,9 @@ struct ServeArgs {
     /// The largest stored session (all of one browser's answers), in KiB.
     #[arg(long, env = "FORMWORK_MAX_SESSION_KIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=16384))]
     max_session_kib: u32,
+    /// Rendered pages kept in memory for reuse when a page's whole context repeats (0 turns it off).
+    #[arg(long, env = "FORMWORK_PAGE_CACHE", default_value_t = formwork_server::render::DEFAULT_PAGE_CACHE)]
+    page_cache: usize,
     /// Rate-limit by the last address in this header (e.g. X-Forwarded-For), set by your reverse proxy; only use behind one.
     #[arg(long, env = "FORMWORK_CLIENT_IP_HEADER")]
     client_ip_header: Option<String>,
@@ -340,6 +348,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             allow_http: args.allow_http_webhooks,
             ..formwork_server::delivery::DeliveryConfig::default()
         }),
+        page_cache: args.page_cache,
         limits: formwork_server::limits::LimitsConfig {
             posts_per_minute: args.post_rate_limit,
             max_sessions: args.max_sessions,

@@ -4,9 +4,9 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use formwork_core::{CompiledForm, Language};
-use minijinja::Value;
 use serde::Serialize;
 
+use crate::render::Holes;
 use crate::session::random_token;
 use crate::state::{AppState, Branding};
 
@@ -55,6 +55,31 @@ impl PageBrand {
     }
 }
 
+/// A large context value built once (e.g. a page's component views) and shared by every
+/// render; the page cache tells it apart by `id` instead of reading it each time.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    id: String,
+    value: std::sync::Arc<serde_json::Value>,
+}
+
+impl Shared {
+    /// A value with an id that changes whenever the value does (e.g. it names a form version).
+    #[must_use]
+    pub fn new(id: String, value: serde_json::Value) -> Self {
+        Self {
+            id,
+            value: std::sync::Arc::new(value),
+        }
+    }
+
+    /// The value.
+    #[must_use]
+    pub fn value(&self) -> &serde_json::Value {
+        &self.value
+    }
+}
+
 /// A page to render: template, status and context.
 #[derive(Debug)]
 pub struct Page {
@@ -74,6 +99,8 @@ pub struct Page {
     pub context: serde_json::Map<String, serde_json::Value>,
     /// A `Set-Cookie` header to send.
     pub set_cookie: Option<String>,
+    /// Shared context values, by key.
+    pub shared: Vec<(String, Shared)>,
 }
 
 impl Page {
@@ -89,7 +116,17 @@ impl Page {
             back_link: None,
             context: serde_json::Map::new(),
             set_cookie: None,
+            shared: Vec::new(),
         }
+    }
+
+    /// Adds a shared context value.
+    #[must_use]
+    pub fn with_shared(mut self, key: &str, value: &Shared) -> Self {
+        self.context
+            .insert(key.to_owned(), format!("shared:{}", value.id).into());
+        self.shared.push((key.to_owned(), value.clone()));
+        self
     }
 
     /// Adds a context value.
@@ -117,13 +154,25 @@ impl Page {
             serde_json::to_value(&self.brand).unwrap_or_default(),
         );
         ctx.insert("back_link".into(), self.back_link.clone().into());
-        ctx.insert("nonce".into(), nonce.clone().into());
         ctx.insert("assets".into(), asset_urls);
-        let body = match state
-            .0
-            .renderer
-            .render(self.template, Value::from(minijinja::value::Serde(&ctx)))
-        {
+        // The nonce and CSRF token differ on every response: the page is rendered (or found in
+        // the page cache) with placeholders, and they are spliced in.
+        let renderer = &state.0.renderer;
+        let (nonce_hole, csrf_hole) = renderer.placeholders();
+        ctx.insert("nonce".into(), nonce_hole.into());
+        let csrf = match ctx.get_mut("csrf") {
+            Some(v) if v.is_string() => match std::mem::replace(v, csrf_hole.into()) {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        let holes = Holes {
+            nonce: &nonce,
+            csrf: csrf.as_deref(),
+            shared: &self.shared,
+        };
+        let body = match renderer.render_page(self.template, &ctx, holes) {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(template = self.template, error = %e, "render failed");

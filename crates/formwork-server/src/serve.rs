@@ -39,6 +39,8 @@ pub struct ServeOptions {
     pub delivery: Option<crate::delivery::DeliveryConfig>,
     /// Abuse limits.
     pub limits: crate::limits::LimitsConfig,
+    /// Rendered pages kept for reuse (0 renders every page afresh).
+    pub page_cache: usize,
 }
 
 /// Why serving could not start.
@@ -77,6 +79,7 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
         clock: opts.today.map_or(Clock::London, Clock::Fixed),
         branding: opts.branding.clone(),
         limits: opts.limits.clone(),
+        page_cache: opts.page_cache,
     };
     Ok(AppState::new(config, catalog, store))
 }

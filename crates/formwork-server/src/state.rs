@@ -34,6 +34,8 @@ pub struct Config {
     pub branding: Branding,
     /// Abuse limits.
     pub limits: LimitsConfig,
+    /// Rendered pages kept for reuse (0 renders every page afresh).
+    pub page_cache: usize,
 }
 
 /// Service name, logo and colours; a form's own `branding` overrides these.
@@ -66,6 +68,7 @@ impl Config {
                 ..Branding::default()
             },
             limits: LimitsConfig::default(),
+            page_cache: crate::render::DEFAULT_PAGE_CACHE,
         }
     }
 }
@@ -102,7 +105,8 @@ impl AppState {
     /// Builds state from a loaded catalog.
     #[must_use]
     pub fn new(config: Config, catalog: Catalog, store: Arc<dyn Store>) -> Self {
-        let renderer = Renderer::new(&config.web_dir, &config.components_dir);
+        let renderer =
+            Renderer::with_page_cache(&config.web_dir, &config.components_dir, config.page_cache);
         let assets = Assets::load(&config.web_dir);
         // Another process may change a shared database's sessions, so only SQLite's are cached.
         let session_cache =

@@ -301,3 +301,66 @@ async fn assets_are_compressed_and_revalidated() {
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
 }
+
+/// Pages come from the page cache when their whole context repeats, but every response still
+/// has its own nonce and the resident's own CSRF token, and different answers never share a
+/// page. Checked with the cache on and off: the bytes must be the same apart from the nonce.
+#[tokio::test]
+async fn cached_pages_carry_their_own_nonce_token_and_answers() {
+    let env = TestEnv::new();
+    let mut pages = Vec::new();
+    for year in ["19x0", "19x0", "20y1"] {
+        let mut client = env.client();
+        let shown = client.get(&url("over-18-check", "date-of-birth")).await;
+        let token = client.csrf.clone().unwrap();
+        let res = client
+            .post(
+                &url("over-18-check", "date-of-birth"),
+                &[("date-of-birth-day", "31"), ("date-of-birth-year", year)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        for page in [&shown, &res] {
+            let nonce = page.nonce();
+            assert!(
+                page.body.contains(&format!("nonce=\"{nonce}\"")),
+                "own nonce"
+            );
+            assert!(!page.body.contains("fwnonce") && !page.body.contains("fwcsrf"));
+        }
+        assert!(
+            res.body.contains(&format!("value=\"{token}\"")),
+            "own token"
+        );
+        assert_eq!(res.input_value("date-of-birth-year").as_deref(), Some(year));
+        pages.push((res.nonce(), token, res.body));
+    }
+    let same = |i: usize| {
+        pages[i]
+            .2
+            .replace(&pages[i].0, "NONCE")
+            .replace(&pages[i].1, "TOKEN")
+    };
+    assert_eq!(same(0), same(1), "one context, one page");
+    assert_ne!(same(0), same(2));
+    // Without the cache, the same page.
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(&root().join("forms"), dir.path());
+    opts.page_cache = 0;
+    let state = build_state(&opts).unwrap();
+    let mut client = TestClient::new(&state);
+    client.get(&url("over-18-check", "date-of-birth")).await;
+    let token = client.csrf.clone().unwrap();
+    let res = client
+        .post(
+            &url("over-18-check", "date-of-birth"),
+            &[("date-of-birth-day", "31"), ("date-of-birth-year", "19x0")],
+        )
+        .await;
+    assert_eq!(
+        res.body
+            .replace(&res.nonce(), "NONCE")
+            .replace(&token, "TOKEN"),
+        same(0)
+    );
+}

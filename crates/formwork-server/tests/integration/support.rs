@@ -45,6 +45,7 @@ pub fn options(forms: &Path, data: &Path) -> ServeOptions {
         },
         delivery: None,
         limits: formwork_server::limits::LimitsConfig::default(),
+        page_cache: formwork_server::render::DEFAULT_PAGE_CACHE,
     }
 }
 
