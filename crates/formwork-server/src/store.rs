@@ -45,6 +45,9 @@ pub enum StoreError {
     /// A durability setting is wrong (DUR-01): the server refuses to start.
     #[error("unsafe database setting: {0}")]
     Durability(String),
+    /// A group commit failed (the first submission of the batch carries the database's error).
+    #[error("the submission was not stored: {0}")]
+    Commit(String),
 }
 
 /// A webhook target captured with a submission (its outbox row).

@@ -61,6 +61,7 @@ conformance!(
     sessions_live_expire_and_purge,
     submissions_are_idempotent_with_outbox_rows_in_the_same_transaction,
     concurrent_submits_of_one_journey_make_one_row,
+    many_concurrent_submits_are_each_stored_once,
     pages_follow_the_cursor_and_filter_by_time,
     tokens_are_found_by_hash_only,
     claims_lease_rows_to_one_owner,
@@ -125,6 +126,45 @@ mod super_cases {
         assert!(s.deliveries(&other).unwrap().is_empty());
         assert_eq!(s.submission("NOPE-NOPE-NOPE").unwrap(), None);
         assert_eq!(s.delivery_counts().unwrap().pending, 2);
+    }
+
+    /// 64 threads submit at once (SQLite groups them into shared commits), every other one
+    /// repeating a key another thread also sends: one row per key, each with its outbox row,
+    /// and both senders of a key get the same reference.
+    pub fn many_concurrent_submits_are_each_stored_once(b: &Backend) {
+        let refs: Vec<(usize, String)> = std::thread::scope(|scope| {
+            let joins: Vec<_> = (0..64)
+                .map(|i| {
+                    let store = b.store.clone();
+                    scope.spawn(move || {
+                        let key = format!("group-{}", i / 2);
+                        (
+                            i / 2,
+                            store.submit(&sub("group", &key, 7, &["crm"])).unwrap(),
+                        )
+                    })
+                })
+                .collect();
+            joins.into_iter().map(|j| j.join().unwrap()).collect()
+        });
+        let mut by_key = std::collections::BTreeMap::<usize, Vec<String>>::new();
+        for (k, r) in refs {
+            by_key.entry(k).or_default().push(r);
+        }
+        assert_eq!(by_key.len(), 32);
+        for (k, rs) in &by_key {
+            assert_eq!(rs[0], rs[1], "{}: key {k}", b.name);
+            assert_eq!(b.store.deliveries(&rs[0]).unwrap().len(), 1, "{}", b.name);
+        }
+        assert_eq!(
+            b.store
+                .list_submissions(&query("group", 100))
+                .unwrap()
+                .len(),
+            32,
+            "{}",
+            b.name
+        );
     }
 
     pub fn concurrent_submits_of_one_journey_make_one_row(b: &Backend) {

@@ -2,9 +2,14 @@
 //! `submissions.sqlite3` with `synchronous=FULL`, so a reference is shown only after a durable
 //! commit of the submission and its outbox rows; sessions live in `sessions.sqlite3` with
 //! `synchronous=NORMAL`.
+//!
+//! Submissions are written by one committer thread in group commits: submissions that arrive
+//! while a commit is being made durable wait and go together in the next transaction, so many
+//! residents share one fsync. Each still gets its reference only after its own commit.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -94,7 +99,114 @@ fn migrate(conn: &mut Connection, migrations: &[(i64, &str)]) -> Result<(), Stor
 #[derive(Debug)]
 pub struct SqliteStore {
     sessions: Mutex<Connection>,
-    submissions: Mutex<Connection>,
+    submissions: Arc<Mutex<Connection>>,
+    committer: Sender<Job>,
+}
+
+/// The most submissions one group commit takes.
+const MAX_GROUP: usize = 256;
+
+/// A submission waiting for the committer, and where its reference goes.
+struct Job {
+    submission: NewSubmission,
+    reply: SyncSender<Result<String, StoreError>>,
+}
+
+/// The committer thread: takes every submission waiting, stores each under its own savepoint
+/// (one failing does not sink the others), commits once, then answers each.
+fn run_committer(conn: &Mutex<Connection>, jobs: &Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = match conn.lock() {
+            Ok(mut conn) => commit_group(&mut conn, &group),
+            Err(_) => Err(StoreError::Poisoned),
+        };
+        match outcome {
+            Ok(results) => {
+                for (job, result) in group.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                // Nothing in the group was stored: every resident is told so, none gets a reference.
+                let message = e.to_string();
+                let mut first = Some(e);
+                for job in group {
+                    let err = first
+                        .take()
+                        .unwrap_or_else(|| StoreError::Commit(message.clone()));
+                    let _ = job.reply.send(Err(err));
+                }
+            }
+        }
+    }
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    group: &[Job],
+) -> Result<Vec<Result<String, StoreError>>, StoreError> {
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(group.len());
+    for job in group {
+        let sp = tx.savepoint()?;
+        match insert_submission(&sp, &job.submission) {
+            Ok(reference) => {
+                sp.commit()?;
+                results.push(Ok(reference));
+            }
+            // Dropping the savepoint rolls back this submission only.
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// Stores one submission and its outbox rows (inside the caller's transaction), once per
+/// journey key: a repeated key returns the first reference.
+fn insert_submission(tx: &Connection, s: &NewSubmission) -> Result<String, StoreError> {
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT reference FROM submissions WHERE journey_key = ?1",
+            params![s.journey_key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(reference) = existing {
+        return Ok(reference);
+    }
+    // A clash of random references is astronomically unlikely, but never fatal.
+    let mut reference = new_reference();
+    for _ in 0..5 {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM submissions WHERE reference = ?1)",
+            params![reference],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            break;
+        }
+        reference = new_reference();
+    }
+    tx.execute(
+        "INSERT INTO submissions (reference, form_id, form_version, journey_key, answers, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![reference, s.form_id, s.form_version, s.journey_key, s.answers_json, s.created_at],
+    )?;
+    let created_ms = s.created_at.saturating_mul(1000);
+    for d in &s.deliveries {
+        tx.execute(
+            "INSERT INTO outbox (id, reference, webhook, url, secret_env, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![new_delivery_id(), reference, d.webhook, d.url, d.secret_env, created_ms],
+        )?;
+    }
+    Ok(reference)
 }
 
 fn open_db(path: &Path, synchronous: &str, want: i64) -> Result<Connection, StoreError> {
@@ -129,9 +241,18 @@ impl SqliteStore {
         // Deleted answers are overwritten, not left in free pages (PRIV-01).
         submissions.execute_batch("PRAGMA secure_delete=ON;")?;
         migrate(&mut submissions, SUBMISSION_MIGRATIONS)?;
+        let submissions = Arc::new(Mutex::new(submissions));
+        let (committer, jobs) = std::sync::mpsc::channel();
+        let conn = Arc::clone(&submissions);
+        // The thread ends when the store (the only sender) is dropped.
+        std::thread::Builder::new()
+            .name("formwork-commit".into())
+            .spawn(move || run_committer(&conn, &jobs))
+            .map_err(|e| StoreError::Commit(format!("cannot start the committer thread: {e}")))?;
         Ok(Self {
             sessions: Mutex::new(sessions),
-            submissions: Mutex::new(submissions),
+            submissions,
+            committer,
         })
     }
 
@@ -206,44 +327,14 @@ impl Store for SqliteStore {
     }
 
     fn submit(&self, s: &NewSubmission) -> Result<String, StoreError> {
-        let mut conn = self.subs()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT reference FROM submissions WHERE journey_key = ?1",
-                params![s.journey_key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(reference) = existing {
-            return Ok(reference);
-        }
-        // A clash of random references is astronomically unlikely, but never fatal.
-        let mut reference = new_reference();
-        for _ in 0..5 {
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM submissions WHERE reference = ?1)",
-                params![reference],
-                |r| r.get(0),
-            )?;
-            if !taken {
-                break;
-            }
-            reference = new_reference();
-        }
-        tx.execute(
-            "INSERT INTO submissions (reference, form_id, form_version, journey_key, answers, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![reference, s.form_id, s.form_version, s.journey_key, s.answers_json, s.created_at],
-        )?;
-        let created_ms = s.created_at.saturating_mul(1000);
-        for d in &s.deliveries {
-            tx.execute(
-                "INSERT INTO outbox (id, reference, webhook, url, secret_env, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![new_delivery_id(), reference, d.webhook, d.url, d.secret_env, created_ms],
-            )?;
-        }
-        tx.commit()?;
-        Ok(reference)
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.committer
+            .send(Job {
+                submission: s.clone(),
+                reply,
+            })
+            .map_err(|_| StoreError::Poisoned)?;
+        answer.recv().map_err(|_| StoreError::Poisoned)?
     }
 
     fn submission(&self, reference: &str) -> Result<Option<StoredSubmission>, StoreError> {
