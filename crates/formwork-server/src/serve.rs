@@ -52,6 +52,19 @@ pub enum ServeError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Another `formwork serve` is using this SQLite data folder.
+    #[error(
+        "{0} is in use by another `formwork serve`: one server per SQLite data folder (use --database postgres://… for several)"
+    )]
+    DataInUse(String),
+    /// The data folder's lock file could not be made.
+    #[error("cannot lock the data folder {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The socket could not be bound or served.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -89,6 +102,10 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, ServeError> {
 /// # Errors
 /// When startup fails.
 pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
+    let _lock = match opts.database {
+        Some(_) => None,
+        None => Some(lock_data_dir(&opts.data)?),
+    };
     let state = build_state(&opts)?;
     for warning in &state.assets().warnings {
         tracing::warn!("{warning}");
@@ -140,6 +157,30 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(15), w).await;
     }
     served
+}
+
+/// Takes the SQLite data folder for this process: sessions are cached in memory, which is only
+/// right while no other server writes them. The lock goes when the process does (even on kill -9).
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, ServeError> {
+    let path = dir.join("serve.lock");
+    let fail = |source| ServeError::Lock {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(fail)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(ServeError::DataInUse(dir.display().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(fail(e)),
+    }
 }
 
 /// Every minute: count live sessions for the session cap. Every ten minutes: delete expired

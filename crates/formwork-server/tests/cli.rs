@@ -188,3 +188,47 @@ fn token_create_prints_the_token_once_and_stores_only_its_hash() {
         }
     }
 }
+
+/// One server per SQLite data folder: a second `serve` on the same folder says so and exits,
+/// and the folder is free again once the first server is gone (even after kill -9).
+#[test]
+fn a_second_server_on_one_sqlite_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data").to_string_lossy().into_owned();
+    let start = |port: &str| {
+        Command::new(env!("CARGO_BIN_EXE_formwork"))
+            .args(["serve", "--data", &data, "--port", port])
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start("0");
+    // Wait until the first server holds the folder (it has created its store).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !tmp.path().join("data/submissions.sqlite3").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first server never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = start("0").wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in use by another `formwork serve`"),
+        "{stderr}"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let mut third = start("0");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        third.try_wait().unwrap().is_none(),
+        "the folder is free again"
+    );
+    third.kill().unwrap();
+    third.wait().unwrap();
+}
