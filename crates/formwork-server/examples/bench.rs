@@ -1342,9 +1342,14 @@ fn report(args: &[String]) -> Result<(), Error> {
         ),
         res.text("run.host").unwrap_or("?")
     ));
+    let knobs = res.text("run.knobs").unwrap_or("?");
     line(format!(
-        "Knobs: {}. Every server listens on 127.0.0.1 with `FORMWORK_POST_RATE_LIMIT=1000000000 FORMWORK_MAX_SESSIONS=10000000`, pinned to one core with the load generator on the other (`PIN=1`).",
-        res.text("run.knobs").unwrap_or("?")
+        "Knobs: {knobs}. Every server listens on 127.0.0.1 with `FORMWORK_POST_RATE_LIMIT=1000000000 FORMWORK_MAX_SESSIONS=10000000`{}.",
+        if knobs.contains("PIN=1") {
+            ", pinned to one core with the load generator on the other"
+        } else {
+            ", unpinned"
+        }
     ));
     line(String::new());
 
