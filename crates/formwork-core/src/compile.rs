@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::components::{
     Component, FieldCommon, FieldSpec, ValueType, compile_primitive, group::Group,
 };
-use crate::condition::{Condition, Expr, Scope, compile_condition};
+use crate::condition::{Condition, Expr, Scope, compile_condition, compile_condition_at};
 use crate::definition::{ComponentKind, ComponentUse, FormDefinition};
 use crate::error::{DefinitionError, DefinitionErrors};
 use crate::form::{CompiledForm, CompiledPage, ContentPage, Declaration, Target};
@@ -434,7 +434,7 @@ impl Scope for FormScope<'_> {
         Ok((vt, *page))
     }
 
-    fn named(&mut self, name: &str) -> Option<Result<(Expr, Option<usize>), String>> {
+    fn named(&mut self, name: &str, depth: usize) -> Option<Result<(Expr, Option<usize>), String>> {
         let source = self.sources.get(name)?.clone();
         self.requested.insert(name.to_owned());
         if let Some(done) = self.compiled.get(name) {
@@ -444,7 +444,7 @@ impl Scope for FormScope<'_> {
             return Some(Err(format!("condition `{name}` refers to itself")));
         }
         self.visiting.push(name.to_owned());
-        let result = compile_condition(&source, self)
+        let result = compile_condition_at(&source, self, depth)
             .map(|(c, max)| (c.expr, max))
             .map_err(|e| format!("in condition `{name}`: {e}"));
         self.visiting.pop();

@@ -334,9 +334,16 @@ impl FieldCommon {
     }
 }
 
-/// Trims and normalises line endings; the first value of a single-value input.
+/// Trims and normalises line endings (CRLF and a lone CR both become LF, as in a browser's
+/// own textarea value, so that a normalised answer normalises to itself when the page is
+/// pre-filled and sent again); the first value of a single-value input.
 pub(crate) fn single_text(input: &FormInput, name: &str) -> String {
-    input.get(name).replace("\r\n", "\n").trim().to_owned()
+    input
+        .get(name)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
 }
 
 /// True for content blocks, which have no name, label or answer.

@@ -96,13 +96,56 @@ impl Kind {
     }
 }
 
+/// How deeply a condition may nest: brackets, `not`, `age(…, …)` and named conditions within
+/// named conditions, together. Real conditions stay far below; the limit turns a hostile or
+/// broken definition into an author error instead of a stack overflow (in the compiler, the
+/// evaluator, or when the expression is dropped).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// How many parts (comparisons, `answered(…)`, list items, `not`s) a condition may have once
+/// its named conditions are written out. Without it `b: a and a`, `c: b and b`, … doubles at
+/// every step: memory at compile time, time at every evaluation.
+pub(crate) const MAX_SIZE: usize = 10_000;
+
+impl Expr {
+    /// (depth, size) as the parser counts them for `MAX_DEPTH` and `MAX_SIZE`: `not` and a
+    /// named condition are a level each; `and`/`or` nest only through brackets, which add none here.
+    fn measure(&self) -> (usize, usize) {
+        match self {
+            Self::Bool(_)
+            | Self::Answered(_)
+            | Self::Compare(..)
+            | Self::InList(..)
+            | Self::Contains(..) => (1, 1),
+            Self::In(_, items) => (1, items.len().saturating_add(1)),
+            Self::And(items) | Self::Or(items) => {
+                items.iter().fold((1, 0), |(depth, size), item| {
+                    let (d, s) = item.measure();
+                    (depth.max(d), size.saturating_add(s))
+                })
+            }
+            Self::Not(inner) | Self::Named(_, inner) => {
+                let (d, s) = inner.measure();
+                (d + 1, s.saturating_add(1))
+            }
+        }
+    }
+}
+
+fn too_deep() -> String {
+    format!(
+        "the condition nests too deeply: at most {MAX_DEPTH} levels of brackets, `not` and named conditions"
+    )
+}
+
 /// What the condition compiler needs from the form being compiled.
 pub(crate) trait Scope {
     /// The type of a question (or part) and the index of the page that asks it.
     fn field(&self, path: &[String]) -> Result<(ValueType, usize), String>;
     /// A named condition's compiled expression and the last page it depends on,
-    /// or `None` if `name` is not a named condition.
-    fn named(&mut self, name: &str) -> Option<Result<(Expr, Option<usize>), String>>;
+    /// or `None` if `name` is not a named condition. `depth` is the nesting where it is
+    /// used: a condition compiled now starts there (`compile_condition_at`).
+    fn named(&mut self, name: &str, depth: usize) -> Option<Result<(Expr, Option<usize>), String>>;
 }
 
 /// Compiles `source`, returning the condition and the index of the latest page it reads.
@@ -110,12 +153,27 @@ pub(crate) fn compile_condition(
     source: &str,
     scope: &mut dyn Scope,
 ) -> Result<(Condition, Option<usize>), String> {
+    compile_condition_at(source, scope, 0)
+}
+
+/// Compiles `source` as if nested `depth` levels deep: a named condition compiled where it is
+/// first used, so that the recursion through named conditions counts towards `MAX_DEPTH` too.
+pub(crate) fn compile_condition_at(
+    source: &str,
+    scope: &mut dyn Scope,
+    depth: usize,
+) -> Result<(Condition, Option<usize>), String> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
     let tokens = lex(source)?;
     let mut p = Parser {
         tokens,
         pos: 0,
         scope,
         max_page: None,
+        depth,
+        size: 0,
     };
     let expr = p.or_expr()?;
     if let Some(t) = p.peek() {
@@ -256,6 +314,10 @@ struct Parser<'s> {
     pos: usize,
     scope: &'s mut dyn Scope,
     max_page: Option<usize>,
+    /// Current nesting (`MAX_DEPTH`).
+    depth: usize,
+    /// Parts so far, named conditions counted in full (`MAX_SIZE`).
+    size: usize,
 }
 
 impl Parser<'_> {
@@ -267,6 +329,30 @@ impl Parser<'_> {
         let t = self.tokens.get(self.pos).cloned();
         self.pos += 1;
         t
+    }
+
+    /// Goes one level deeper (a bracket, `not`, an argument); `leave` comes back.
+    fn enter(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Counts `parts` more parts of the condition.
+    fn grow(&mut self, parts: usize) -> Result<(), String> {
+        self.size = self.size.saturating_add(parts);
+        if self.size > MAX_SIZE {
+            return Err(format!(
+                "the condition is too long: more than {MAX_SIZE} parts once its named conditions are written out"
+            ));
+        }
+        Ok(())
     }
 
     fn at_keyword(&self, kw: &str) -> bool {
@@ -310,8 +396,13 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Expr, String> {
         if self.at_keyword("not") {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.enter()?;
+            let inner = self.unary()?;
+            self.leave();
+            self.grow(1)?;
+            return Ok(Expr::Not(Box::new(inner)));
         }
+        self.grow(1)?;
         self.primary()
     }
 
@@ -320,7 +411,9 @@ impl Parser<'_> {
             None => return Err("the condition is empty or ends too soon".into()),
             Some(Token::LParen) => {
                 self.pos += 1;
+                self.enter()?;
                 let e = self.or_expr()?;
+                self.leave();
                 self.expect(&Token::RParen)?;
                 return Ok(e);
             }
@@ -348,8 +441,13 @@ impl Parser<'_> {
             )
             && !matches!(self.tokens.get(self.pos + 1), Some(Token::Ident(k)) if k == "in" || k == "contains" || k == "not" && matches!(self.tokens.get(self.pos + 2), Some(Token::Ident(k2)) if k2 == "in"))
         {
-            if let Some(named) = self.scope.named(&name) {
+            if let Some(named) = self.scope.named(&name, self.depth + 1) {
                 let (expr, max) = named?;
+                let (depth, size) = expr.measure();
+                if self.depth + depth > MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                self.grow(size)?;
                 self.pos += 1;
                 self.max_page = self.max_page.max(max);
                 return Ok(Expr::Named(name, Box::new(expr)));
@@ -405,6 +503,7 @@ impl Parser<'_> {
                 }
                 let (item, item_kind) = self.operand()?;
                 check_compare(Op::Eq, &left, &left_kind, &item, &item_kind)?;
+                self.grow(1)?;
                 items.push(item);
                 match self.next() {
                     Some(Token::Comma) => {}
@@ -497,7 +596,9 @@ impl Parser<'_> {
                 }
                 let on = if matches!(self.peek(), Some(Token::Comma)) {
                     self.pos += 1;
+                    self.enter()?;
                     let (on, on_kind) = self.operand()?;
+                    self.leave();
                     if on_kind != Kind::Date {
                         return Err("the second argument of age() must be a date".into());
                     }

@@ -3,13 +3,22 @@
 //! Composites are checked here (parts exist, names are unique, no cycles), so a broken
 //! composite is reported against its own file, not against every form that uses it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use crate::components::PRIMITIVES;
 use crate::definition::{ComponentDefinition, ComponentKind};
 use crate::error::{DefinitionError, DefinitionErrors};
+
+/// How deeply composites may be made of composites. Real ones nest once or twice; the limit
+/// keeps expansion (which recurses) far from the stack's end.
+pub const MAX_COMPOSITE_DEPTH: usize = 8;
+
+/// How many primitives one use of a composite may expand to. A composite of two parts that are
+/// the previous composite doubles at every level; without this, 30 short definitions expand to
+/// a billion questions.
+pub const MAX_COMPOSITE_EXPANSION: usize = 200;
 
 /// One component definition and the file it came from.
 #[derive(Clone, Debug)]
@@ -127,6 +136,10 @@ impl ComponentLibrary {
 
     fn check_composites(&self) -> Vec<DefinitionError> {
         let mut errors = Vec::new();
+        // Composites from which no cycle can be reached: exploring them again finds nothing,
+        // and without this memory the search is exponential when parts share components.
+        let mut acyclic = BTreeSet::new();
+        let mut shapes = BTreeMap::new();
         for entry in self.entries.values() {
             let def = &entry.definition;
             if def.kind != ComponentKind::Composite {
@@ -162,7 +175,7 @@ impl ComponentLibrary {
                     _ => {}
                 }
             }
-            if let Some(cycle) = self.cycle_from(&def.name, &mut Vec::new()) {
+            if let Some(cycle) = self.cycle_from(&def.name, &mut Vec::new(), &mut acyclic) {
                 errors.push(err(
                     "/parts".into(),
                     format!(
@@ -170,26 +183,78 @@ impl ComponentLibrary {
                         cycle.join(" → ")
                     ),
                 ));
+                continue;
+            }
+            let (depth, size) = self.shape(&def.name, &mut shapes);
+            if depth > MAX_COMPOSITE_DEPTH {
+                errors.push(err(
+                    "/parts".into(),
+                    format!(
+                        "composites nest more than {MAX_COMPOSITE_DEPTH} deep: `{}` is {depth} composites deep",
+                        def.name
+                    ),
+                ));
+            } else if size > MAX_COMPOSITE_EXPANSION {
+                errors.push(err(
+                    "/parts".into(),
+                    format!(
+                        "`{}` expands to more than {MAX_COMPOSITE_EXPANSION} components: split it up",
+                        def.name
+                    ),
+                ));
             }
         }
         errors
     }
 
-    fn cycle_from(&self, name: &str, stack: &mut Vec<String>) -> Option<Vec<String>> {
+    /// The first cycle reachable from `name`, if any (`stack`: the path so far).
+    fn cycle_from(
+        &self,
+        name: &str,
+        stack: &mut Vec<String>,
+        acyclic: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
         if let Some(pos) = stack.iter().position(|n| n == name) {
             let mut cycle = stack[pos..].to_vec();
             cycle.push(name.to_owned());
             return Some(cycle);
         }
+        if acyclic.contains(name) {
+            return None;
+        }
         let entry = self.get(name)?;
         stack.push(name.to_owned());
         for part in &entry.definition.parts {
-            if let Some(c) = self.cycle_from(&part.type_, stack) {
+            if let Some(c) = self.cycle_from(&part.type_, stack, acyclic) {
                 return Some(c);
             }
         }
         stack.pop();
+        acyclic.insert(name.to_owned());
         None
+    }
+
+    /// How many composites deep `name` goes and how many primitives it expands to (saturating),
+    /// for a component from which no cycle is reachable (each component is measured once).
+    fn shape(&self, name: &str, memo: &mut BTreeMap<String, (usize, usize)>) -> (usize, usize) {
+        if let Some(known) = memo.get(name) {
+            return *known;
+        }
+        let Some(entry) = self.get(name) else {
+            return (0, 1); // unknown: reported on its own
+        };
+        if entry.definition.kind != ComponentKind::Composite {
+            return (0, 1);
+        }
+        let mut depth = 1;
+        let mut size = 0usize;
+        for part in &entry.definition.parts {
+            let (d, s) = self.shape(&part.type_, memo);
+            depth = depth.max(d.saturating_add(1));
+            size = size.saturating_add(s);
+        }
+        memo.insert(name.to_owned(), (depth, size));
+        (depth, size)
     }
 }
 

@@ -291,8 +291,11 @@ impl DateInput {
                     years,
                     on_fail: OnFail::Error,
                 } => {
-                    // At most `years` old means born after the day they would turn years + 1.
-                    let earliest = Self::latest_for_age(today, years + 1);
+                    // At most `years` old means born after the day they would turn years + 1
+                    // (none, for an age no calendar date is that far back from: nobody is too old).
+                    let earliest = years
+                        .checked_add(1)
+                        .and_then(|y| Self::latest_for_age(today, y));
                     earliest.filter(|e| date <= *e).map(|e| {
                         (
                             "date.max-age",
@@ -400,9 +403,10 @@ impl Component for DateInput {
             self.part_input(DatePart::Month),
             vec![u8::from(date.month()).to_string()],
         );
+        // Four digits, as stored (`0995-01-01`): `995` would be "Year must include 4 numbers".
         out.0.insert(
             self.part_input(DatePart::Year),
-            vec![date.year().to_string()],
+            vec![format!("{:04}", date.year())],
         );
     }
 
