@@ -7,6 +7,12 @@
 #   test         cargo test --workspace --no-fail-fast (also writes target/conformance-native.json),
 #                with a throwaway PostgreSQL on 127.0.0.1 (scripts/postgres.sh) so every store test
 #                and the two-instance test run against PostgreSQL as well as SQLite
+#   crash        tests/crash/run.sh: 240 concurrent journeys, `formwork serve` SIGKILLed 3 times
+#                mid-send and restarted, on SQLite then PostgreSQL; every acknowledged reference
+#                stored exactly once and complete, retries never duplicate
+#   hostile      tests/hostile/run.sh: naughty strings and XSS payloads into every field of every
+#                example form, malformed requests and sessions, odd paths, hostile definitions;
+#                never a 5xx, a panic or unescaped output
 #   wasm-build   scripts/wasm-build.sh (formwork-core and formwork-wasm for wasm32)
 #   wasm-api     node --test tests/wasm/api.test.mjs
 #   conformance  node tests/wasm/conformance.mjs: every tests/conformance case in WebAssembly,
@@ -14,6 +20,8 @@
 #   parity       node tests/wasm/parity.mjs: 12,000 generated inputs (date triples with junk, odd
 #                Unicode, numbers at bounds) validated in WebAssembly, each report identical to native
 #   browser      web/tests/run.sh, when it exists (at most FORMWORK_BROWSER_TIMEOUT s, default 1800)
+#   fuzz         scripts/fuzz.sh: cargo fuzz targets (compile, validate, condition) for
+#                FUZZ_SECONDS each (default 60) from the corpus in crates/formwork-core/fuzz
 #
 # Stops at the first failing stage. The last line is `<N> passed, <M> failed` counting stages
 # (`, <K> skipped` follows when a failure stopped the run early).
@@ -33,7 +41,7 @@ fi
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-auto}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
-ALL_STAGES=(setup fmt clippy test wasm-build wasm-api conformance parity browser)
+ALL_STAGES=(setup fmt clippy test crash hostile wasm-build wasm-api conformance parity browser fuzz)
 if (($#)); then
     STAGES=("$@")
     for s in "${STAGES[@]}"; do
@@ -52,6 +60,9 @@ stage_test() {
     postgres_start # exports FORMWORK_TEST_DATABASE_URL; stopped when this stage's subshell exits
     cargo test --workspace --no-fail-fast
 }
+stage_crash() { timeout -k 30 900 bash tests/crash/run.sh; }
+stage_hostile() { timeout -k 30 1200 bash tests/hostile/run.sh; }
+stage_fuzz() { timeout -k 30 1500 bash scripts/fuzz.sh; }
 stage_wasm-build() { bash scripts/wasm-build.sh; }
 stage_wasm-api() { node --test tests/wasm/api.test.mjs; }
 stage_conformance() {
