@@ -170,7 +170,12 @@ pub fn client_addr(
     // Only the last entry was written by our proxy; anything before it came from the client.
     let from_proxy = proxy_header.and_then(|name| {
         let last_header = headers.get_all(name).iter().next_back()?.to_str().ok()?;
-        last_header.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+        last_header
+            .rsplit(',')
+            .next()?
+            .trim()
+            .parse::<IpAddr>()
+            .ok()
     });
     let ip = from_proxy.or_else(|| peer.map(|p| p.ip()))?;
     Some(match ip {
