@@ -42,8 +42,17 @@ peer_prepare() {
       log "no csrf token"
       return 1
     }
+    # Answer the question once, so each session is a stored one mid-journey (a first visit's
+    # provisional session would make every valid POST store a new session instead).
+    curl -s --max-time 10 -c "$jar" -b "$jar" -o /dev/null --data "csrf-token=$token&$VALID_BODY" "$base/date-of-birth" || return 1
+    curl -s --max-time 10 -c "$jar" -b "$jar" "$base/date-of-birth" -o "$RUN_DIR/tmp/formwork-page.html" || return 1
+    token=$(grep -o 'name="csrf-token" value="[^"]*"' "$RUN_DIR/tmp/formwork-page.html" | head -n1 | sed 's/.*value="//; s/"$//')
+    grep -q 'value="1990"' "$RUN_DIR/tmp/formwork-page.html" || {
+      log "the first answer was not kept"
+      return 1
+    }
     cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk -F'\t' 'NF>=7 && $1 !~ /^#/ {printf "%s%s=%s", sep, $6, $7; sep="; "}')
     printf '%s\t%s\n' "$cookie" "$token" >>"$SESSIONS_FILE"
   done
-  meta sessions "$SESSIONS (session cookie + csrf-token field)"
+  meta sessions "$SESSIONS stored sessions mid-journey (date of birth answered; cookie + csrf-token field)"
 }
