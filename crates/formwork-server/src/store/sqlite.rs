@@ -173,11 +173,8 @@ fn commit_group(
 /// journey key: a repeated key returns the first reference.
 fn insert_submission(tx: &Connection, s: &NewSubmission) -> Result<String, StoreError> {
     let existing: Option<String> = tx
-        .query_row(
-            "SELECT reference FROM submissions WHERE journey_key = ?1",
-            params![s.journey_key],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT reference FROM submissions WHERE journey_key = ?1")?
+        .query_row(params![s.journey_key], |r| r.get(0))
         .optional()?;
     if let Some(reference) = existing {
         return Ok(reference);
@@ -185,26 +182,24 @@ fn insert_submission(tx: &Connection, s: &NewSubmission) -> Result<String, Store
     // A clash of random references is astronomically unlikely, but never fatal.
     let mut reference = new_reference();
     for _ in 0..5 {
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM submissions WHERE reference = ?1)",
-            params![reference],
-            |r| r.get(0),
-        )?;
+        let taken: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM submissions WHERE reference = ?1)")?
+            .query_row(params![reference], |r| r.get(0))?;
         if !taken {
             break;
         }
         reference = new_reference();
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO submissions (reference, form_id, form_version, journey_key, answers, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![reference, s.form_id, s.form_version, s.journey_key, s.answers_json, s.created_at],
-    )?;
+    )?
+    .execute(params![reference, s.form_id, s.form_version, s.journey_key, s.answers_json, s.created_at])?;
     let created_ms = s.created_at.saturating_mul(1000);
     for d in &s.deliveries {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO outbox (id, reference, webhook, url, secret_env, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![new_delivery_id(), reference, d.webhook, d.url, d.secret_env, created_ms],
-        )?;
+        )?
+        .execute(params![new_delivery_id(), reference, d.webhook, d.url, d.secret_env, created_ms])?;
     }
     Ok(reference)
 }
@@ -295,11 +290,8 @@ impl Store for SqliteStore {
     fn load_session(&self, id: &str, now: i64) -> Result<SessionLookup, StoreError> {
         let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
         let data: Option<String> = conn
-            .query_row(
-                "SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2",
-                params![id, now],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT data FROM sessions WHERE id = ?1 AND expires_at > ?2")?
+            .query_row(params![id, now], |r| r.get(0))
             .optional()?;
         Ok(data.map_or(SessionLookup::Gone, SessionLookup::Found))
     }
@@ -312,11 +304,12 @@ impl Store for SqliteStore {
         expires_at: i64,
     ) -> Result<(), StoreError> {
         let conn = self.sessions.lock().map_err(|_| StoreError::Poisoned)?;
-        conn.execute(
+        // Cached: parsing the statement cost as much as running it.
+        conn.prepare_cached(
             "INSERT INTO sessions (id, data, updated_at, expires_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
-            params![id, data, now, expires_at],
-        )?;
+        )?
+        .execute(params![id, data, now, expires_at])?;
         Ok(())
     }
 
