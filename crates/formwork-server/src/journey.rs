@@ -161,13 +161,13 @@ async fn save_session(state: &AppState, session: &mut Session) -> Result<(), Sav
     let replaces = session.replaces.take();
     let now = crate::clock::unix_now();
     let expires = now + state.0.config.session_ttl_secs;
-    let (saved_json, old) = (json.clone(), replaces.clone());
-    tokio::task::spawn_blocking(move || {
-        store.save_session(&id, &saved_json, now, expires)?;
-        if let Some(old) = old {
-            store.delete_session(&old)?;
+    // The JSON and the old id travel to the blocking thread and back, for the cache.
+    let (json, replaces) = tokio::task::spawn_blocking(move || {
+        store.save_session(&id, &json, now, expires)?;
+        if let Some(old) = &replaces {
+            store.delete_session(old)?;
         }
-        Ok::<_, StoreError>(())
+        Ok::<_, StoreError>((json, replaces))
     })
     .await
     .map_err(|_| SaveError::Store(StoreError::Poisoned))?

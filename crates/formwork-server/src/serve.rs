@@ -183,49 +183,48 @@ fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, ServeError> {
     }
 }
 
-/// Every minute: count live sessions for the session cap. Every ten minutes: delete expired
-/// sessions and submissions past their form's retention.
+/// Every minute: count live sessions for the session cap and forget expired cached ones. Every
+/// tenth minute, first: delete expired sessions and submissions past their form's retention.
 fn spawn_purge_jobs(state: &AppState) {
-    let counter = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            let store = counter.0.store.clone();
-            let now = crate::clock::unix_now();
-            match tokio::task::spawn_blocking(move || store.count_sessions(now)).await {
-                Ok(Ok(n)) => counter.0.limits.sessions.set(n),
-                Ok(Err(e)) => tracing::warn!(error = %e, "counting sessions failed"),
-                Err(_) => {}
-            }
-            if let Some(cache) = &counter.0.session_cache {
-                cache.purge(now);
-            }
-        }
-    });
     let state = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        for minute in 0u64.. {
             tick.tick().await;
             let store = state.0.store.clone();
             let catalog = state.catalog();
+            let purge = minute % 10 == 0;
             let result = tokio::task::spawn_blocking(move || {
                 let now = crate::clock::unix_now();
-                let sessions = store.purge_sessions(now)?;
-                let submissions = crate::retention::purge(store.as_ref(), &catalog, now)?;
-                Ok::<_, crate::store::StoreError>((sessions, submissions))
+                let deleted = if purge {
+                    let sessions = store.purge_sessions(now)?;
+                    (
+                        sessions,
+                        crate::retention::purge(store.as_ref(), &catalog, now)?,
+                    )
+                } else {
+                    (0, 0)
+                };
+                Ok::<_, crate::store::StoreError>((deleted, store.count_sessions(now)?, now))
             })
             .await;
             match result {
-                Ok(Ok((sessions, submissions))) if sessions + submissions > 0 => tracing::info!(
-                    event = "deleted",
-                    sessions,
-                    submissions,
-                    "expired sessions and submissions deleted"
-                ),
-                Ok(Err(e)) => tracing::warn!(error = %e, "purge failed"),
-                _ => {}
+                Ok(Ok(((sessions, submissions), live, now))) => {
+                    state.0.limits.sessions.set(live);
+                    if let Some(cache) = &state.0.session_cache {
+                        cache.purge(now);
+                    }
+                    if sessions + submissions > 0 {
+                        tracing::info!(
+                            event = "deleted",
+                            sessions,
+                            submissions,
+                            "expired sessions and submissions deleted"
+                        );
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
+                Err(_) => {}
             }
         }
     });
